@@ -1,0 +1,77 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "popvault",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "popvault", targets: ["PopVaultCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System zlib: direct control of each gzip member's header (FEXTRA).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // POP3: a pure protocol core (commands, reply parsing, dot-unstuffing, session state)
+        // and a thin SwiftNIO edge that drives it over TCP/TLS.
+        .target(name: "POP3Core", dependencies: []),
+        .target(name: "POP3", dependencies: [
+            "POP3Core",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .target(name: "Config", dependencies: [
+            "TOMLKit",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .target(name: "Archive", dependencies: [
+            "CZlib",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .target(name: "Backup", dependencies: [
+            "POP3", "POP3Core", "Archive", "Config",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "PopVaultCLI", dependencies: [
+            "Backup", "POP3", "POP3Core", "Archive", "Config",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Test support: private Dovecot launcher, corpus builder, scripted server, fault proxy.
+        .target(name: "TestSupport", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
+        .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "POP3", "POP3Core", "Config", "Archive", "Backup", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+    ]
+)

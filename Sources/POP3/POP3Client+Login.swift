@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+import POP3Core
+
+extension POP3Client {
+    /// Logs in. The method comes from `AuthPlanner`, which refuses to send any credential on an
+    /// unprotected connection unless `allowPlaintextAuth` (the account's explicit opt-in) is set.
+    /// Capabilities are read again afterwards: some servers (Gmail) announce UIDL and PIPELINING only then.
+    public func login(_ credentials: Credentials, method: AuthMethod, allowPlaintextAuth: Bool) async throws {
+        do {
+            let plan = try AuthPlanner.plan(method: method, haveToken: credentials.isToken, capabilities: capabilities,
+                                            greeting: greeting.text, connectionIsProtected: isProtected,
+                                            allowPlaintextAuth: allowPlaintextAuth)
+            logger.debug("logging in", metadata: ["user": "\(credentials.user)", "method": "\(plan)"])
+            switch plan {
+            case .userPass:
+                try await command(.user(credentials.user), phase: .login)
+                try await command(.pass(credentials.secretValue), phase: .login)
+            case .apop(let timestamp):
+                let digest = Insecure.MD5.hash(data: Array((timestamp + credentials.secretValue).utf8))
+                let hex = digest.map { String(format: "%02x", $0) }.joined()
+                try await command(.apop(user: credentials.user, digestHex: hex), phase: .login)
+            case .sasl(let mechanism):
+                try await sasl(mechanism: mechanism, response: saslResponse(mechanism, credentials))
+            }
+            isAuthenticated = true
+            try await refreshCapabilities()
+        } catch {
+            throw POP3Error.from(error)
+        }
+    }
+
+    private func saslResponse(_ mechanism: String, _ credentials: Credentials) -> String {
+        switch mechanism {
+        case "XOAUTH2": return SASL.xoauth2(user: credentials.user, token: credentials.secretValue)
+        case "OAUTHBEARER":
+            return SASL.oauthBearer(user: credentials.user, token: credentials.secretValue,
+                                    host: endpoint.host, port: endpoint.port)
+        default: return SASL.plain(user: credentials.user, password: credentials.secretValue)
+        }
+    }
+
+    /// RFC 5034 AUTH. The response goes with the command when it fits in 255 octets; otherwise
+    /// (long OAuth tokens) after the server's empty `+`. XOAUTH2 always uses two steps, the only
+    /// form Microsoft 365 accepts (getmail6#256). A `+` challenge after the response is an OAuth
+    /// error report: we answer it so the server sends its final `-ERR` instead of waiting forever.
+    private func sasl(mechanism: String, response: String) async throws {
+        let oneStep = mechanism != "XOAUTH2" && SASL.initialResponseFits(mechanism: mechanism, response: response)
+        var reply: StatusLine
+        if oneStep {
+            try await transport.send([.auth(mechanism: mechanism, initialResponse: response)])
+            reply = try await transport.readStatusLine(for: "AUTH \(mechanism)")
+        } else {
+            try await transport.send([.auth(mechanism: mechanism, initialResponse: nil)])
+            reply = try await transport.readStatusLine(for: "AUTH \(mechanism)")
+            if reply.kind == .challenge {
+                try await transport.send([.saslResponse(response)])
+                reply = try await transport.readStatusLine(for: "AUTH \(mechanism)")
+            }
+        }
+        if reply.kind == .challenge {
+            let detail = Data(base64Encoded: reply.text).map { String(decoding: $0, as: UTF8.self) } ?? reply.text
+            try await transport.send([.saslResponse(SASL.errorChallengeAnswer(for: mechanism))])
+            let final = try await transport.readStatusLine(for: "AUTH \(mechanism)")
+            if final.isOK { return }
+            throw POP3Error.authenticationFailed("\(mechanism) rejected: \(printable(detail, limit: 200)); \(final)")
+        }
+        guard reply.isOK else {
+            throw ReplyClassifier.error(for: reply, command: .auth(mechanism: mechanism, initialResponse: nil),
+                                        phase: .login, serverPromisesAuthCodes: capabilities.authResponseCodes)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import POP3Core
+
+/// Receives retrieved messages as they stream in. Called in message order; `messageBytes`
+/// is called many times per message with canonical bytes (dot-unstuffed, LF line ends).
+/// The buffer passed to `messageBytes` is only valid during the call.
+public protocol RetrievalSink: AnyObject {
+    func messageStarted(number: Int) throws
+    func messageBytes(_ bytes: UnsafeRawBufferPointer) throws
+    func messageFinished(number: Int) async throws
+    /// The server answered `-ERR` to this RETR; the session goes on.
+    func messageRefused(number: Int, reply: StatusLine) async throws
+}
+
+extension POP3Client {
+    /// Retrieves `numbers` in order. With PIPELINING the RETR commands are sent ahead of their
+    /// replies, at most `pipelineWindow` in flight; without it, one at a time. Replies are matched
+    /// to commands strictly in order. Each message streams to `sink`; none is held whole in memory.
+    public func retrieve(_ numbers: [Int], into sink: RetrievalSink) async throws {
+        let window = capabilities.pipelining ? max(1, endpoint.pipelineWindow) : 1
+        var nextToSend = 0
+        do {
+            for (index, number) in numbers.enumerated() {
+                if nextToSend - index < window && nextToSend < numbers.count {
+                    let end = min(numbers.count, index + window)
+                    try await transport.send(numbers[nextToSend..<end].map { .retr($0) })
+                    nextToSend = end
+                }
+                let command = POP3Command.retr(number)
+                let status = try await transport.readStatusLine(for: command.description)
+                guard status.isOK else {
+                    logger.warning("server refused a message", metadata: ["number": "\(number)", "reply": "\(status)"])
+                    try await sink.messageRefused(number: number, reply: status)
+                    continue
+                }
+                try sink.messageStarted(number: number)
+                try await transport.readMultiline(for: command.description, bareLineFeeds: status.endedWithBareLF) { bytes in
+                    try sink.messageBytes(bytes)
+                }
+                try await sink.messageFinished(number: number)
+            }
+        } catch {
+            throw POP3Error.from(error)
+        }
+    }
+}

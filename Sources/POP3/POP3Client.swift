@@ -1,0 +1,199 @@
+import Crypto
+import Logging
+import NIOCore
+import NIOPosix
+import POP3Core
+
+/// Where and how to connect.
+public struct POP3Endpoint: Sendable {
+    public var host: String
+    public var port: Int
+    public var security: TransportSecurity
+    public var tls: TLSOptions
+    public var timeouts: POP3Timeouts
+    /// Most RETR commands in flight when the server offers PIPELINING (mpop uses 20–100).
+    public var pipelineWindow: Int
+
+    public init(host: String, port: Int, security: TransportSecurity, tls: TLSOptions = TLSOptions(),
+                timeouts: POP3Timeouts = POP3Timeouts(), pipelineWindow: Int = 32) {
+        self.host = host
+        self.port = port
+        self.security = security
+        self.tls = tls
+        self.timeouts = timeouts
+        self.pipelineWindow = pipelineWindow
+    }
+}
+
+/// One POP3 session (RFC 1939) with the extensions of RFC 2449, 2595, 5034 and 7628.
+/// Use it from one task at a time. Every error it throws is a `POP3Error`.
+public final class POP3Client {
+    let transport: POP3Transport
+    let endpoint: POP3Endpoint
+    let logger: Logger
+    public private(set) var greeting: StatusLine
+    public private(set) var capabilities: Capabilities = .rfc1939Baseline
+    public internal(set) var isAuthenticated = false
+
+    public var tlsInfo: TLSSessionInfo? { transport.tlsInfo }
+    /// Whether the session runs under TLS (implicit, or after STLS).
+    public var isProtected: Bool { transport.tlsInfo != nil }
+
+    private init(transport: POP3Transport, endpoint: POP3Endpoint, greeting: StatusLine, logger: Logger) {
+        self.transport = transport
+        self.endpoint = endpoint
+        self.greeting = greeting
+        self.logger = logger
+    }
+
+    /// Connects, reads the greeting, learns the capabilities, and for `starttls` upgrades the
+    /// connection (refusing a server that does not offer STLS: fetchmail's CVE-2006-5867).
+    public static func connect(to endpoint: POP3Endpoint, logger: Logger,
+                               group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> POP3Client {
+        let transport = try await POP3Error.wrap {
+            try await POP3Transport.connect(host: endpoint.host, port: endpoint.port,
+                                            implicitTLS: endpoint.security == .implicit ? endpoint.tls : nil,
+                                            timeouts: endpoint.timeouts, group: group)
+        }
+        do {
+            let greeting = try await transport.readStatusLine(for: "the greeting")
+            guard greeting.isOK else {
+                throw ReplyClassifier.error(for: greeting, command: .noop, phase: .login, serverPromisesAuthCodes: false)
+            }
+            let client = POP3Client(transport: transport, endpoint: endpoint, greeting: greeting, logger: logger)
+            logger.debug("connected", metadata: ["host": "\(endpoint.host)", "port": "\(endpoint.port)",
+                                                 "tls": "\(client.tlsInfo?.version ?? "none")"])
+            try await client.refreshCapabilities()
+            if endpoint.security == .starttls {
+                try await client.startTLS()
+            }
+            return client
+        } catch {
+            await transport.close()
+            throw POP3Error.from(error)
+        }
+    }
+
+    private func startTLS() async throws {
+        guard capabilities.stls else {
+            throw POP3Error.insecureConnection("\(endpoint.host) does not offer STLS in its capabilities, so the "
+                + "connection cannot be protected; no credentials were sent (if the port is 995, use tls = \"implicit\")")
+        }
+        let reply = try await command(.stls, phase: .login)
+        logger.trace("STLS accepted", metadata: ["reply": "\(reply)"])
+        try await transport.startTLS(options: endpoint.tls)
+        // RFC 2595 §4: forget what was announced in plaintext and ask again.
+        try await refreshCapabilities()
+    }
+
+    /// Issues CAPA; a server without it gets the RFC 1939 baseline.
+    public func refreshCapabilities() async throws {
+        try await transport.send([.capa])
+        let status = try await transport.readStatusLine(for: "CAPA")
+        guard status.isOK else {
+            capabilities = .rfc1939Baseline
+            return
+        }
+        let lines = try await readLines(for: .capa, status: status, maxLines: Capabilities.maximumLines, maxLineLength: 1024)
+        capabilities = Capabilities(lines: lines.map { String(decoding: $0, as: UTF8.self) })
+    }
+
+    // MARK: Simple commands
+
+    /// Sends one command and reads its status line; a `-ERR` becomes a typed error.
+    @discardableResult
+    func command(_ command: POP3Command, phase: ReplyClassifier.Phase = .transaction) async throws -> StatusLine {
+        logger.trace("send", metadata: ["command": "\(command)"])
+        try await transport.send([command])
+        let reply = try await transport.readStatusLine(for: command.description)
+        guard reply.isOK else {
+            throw ReplyClassifier.error(for: reply, command: command, phase: phase,
+                                        serverPromisesAuthCodes: capabilities.authResponseCodes)
+        }
+        return reply
+    }
+
+    public func stat() async throws -> (count: Int, size: Int) {
+        try ListingParser.parseStat(try await command(.stat).text)
+    }
+
+    public func uidl() async throws -> UIDLListing {
+        ListingParser.parseUIDL(lines: try await multilineLines(.uidl(nil)))
+    }
+
+    /// Message sizes from LIST. They are hints (Exchange, qmail and Dovecot's fast sizes differ
+    /// from what RETR sends): use them for progress and policy, never to allocate.
+    public func list() async throws -> [Int: Int] {
+        ListingParser.parseList(lines: try await multilineLines(.list(nil)))
+    }
+
+    public func dele(_ number: Int) async throws { try await command(.dele(number)) }
+    public func rset() async throws { try await command(.rset) }
+    public func noop() async throws { try await command(.noop) }
+
+    /// Ends the session. Only after a `+OK` here has the server entered UPDATE state (RFC 1939 §6).
+    @discardableResult
+    public func quit() async throws -> StatusLine {
+        do {
+            let reply = try await command(.quit)
+            await transport.close()
+            return reply
+        } catch {
+            await transport.close()
+            throw error
+        }
+    }
+
+    /// Drops the connection without QUIT: the server enters no UPDATE state, so nothing is deleted.
+    public func abandon() async {
+        await transport.close()
+    }
+
+    // MARK: Multi-line helpers
+
+    private func multilineLines(_ command: POP3Command) async throws -> [[UInt8]] {
+        let status = try await self.command(command)
+        return try await readLines(for: command, status: status, maxLines: 2_000_000, maxLineLength: 1024)
+    }
+
+    /// Reads a multi-line listing into lines. A line over `maxLineLength` is a protocol violation:
+    /// listing lines are short, and unbounded ones are how fetchmail's CVE-2005-2335 began.
+    func readLines(for command: POP3Command, status: StatusLine, maxLines: Int, maxLineLength: Int) async throws -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        var current: [UInt8] = []
+        var failure: POP3Error?
+        try await transport.readMultiline(for: command.description, bareLineFeeds: status.endedWithBareLF) { bytes in
+            guard failure == nil else { return }
+            for byte in bytes {
+                if byte == UInt8(ascii: "\n") {
+                    lines.append(current)
+                    current.removeAll(keepingCapacity: true)
+                    if lines.count > maxLines {
+                        failure = .protocolViolation("reply to \(command) has more than \(maxLines) lines")
+                        return
+                    }
+                } else {
+                    current.append(byte)
+                    if current.count > maxLineLength {
+                        failure = .protocolViolation("a line of the reply to \(command) is longer than \(maxLineLength) bytes")
+                        return
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}
+
+extension POP3Error {
+    /// Anything thrown below the client that is not already typed becomes a connection error.
+    static func from(_ error: Error) -> POP3Error {
+        (error as? POP3Error) ?? .connectionClosed("\(error)")
+    }
+
+    static func wrap<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw from(error) }
+    }
+}

@@ -1,0 +1,237 @@
+import Crypto
+import NIOCore
+import NIOPosix
+import NIOSSL
+import POP3Core
+
+/// Time limits of a session. `reply` bounds every wait for bytes from the server, so a stalled
+/// server (or one that never ends a multi-line reply) cannot hang a run.
+public struct POP3Timeouts: Sendable {
+    public var connect: TimeAmount
+    public var reply: TimeAmount
+
+    public init(connect: TimeAmount = .seconds(30), reply: TimeAmount = .seconds(180)) {
+        self.connect = connect
+        self.reply = reply
+    }
+}
+
+/// The byte pipe under a POP3 session: a TCP connection, optionally under TLS, with
+/// line reading bounded in length and multi-line replies streamed through `MultilineDecoder`.
+final class POP3Transport {
+    /// RFC 2449 allows 512 octets for a status line; we tolerate up to 8 KiB and no more.
+    static let maximumStatusLineLength = 8 * 1024
+
+    let channel: Channel
+    private let stream: NIOLoopBound<InboundByteStream>
+    private let host: String
+    private let timeouts: POP3Timeouts
+    /// Bytes received but not yet consumed (always plaintext: TLS is below the stream handler).
+    private var pending: ByteBuffer
+    private(set) var tlsInfo: TLSSessionInfo?
+
+    private init(channel: Channel, stream: NIOLoopBound<InboundByteStream>, host: String, timeouts: POP3Timeouts) {
+        self.channel = channel
+        self.stream = stream
+        self.host = host
+        self.timeouts = timeouts
+        self.pending = channel.allocator.buffer(capacity: 0)
+    }
+
+    static func connect(host: String, port: Int, implicitTLS: TLSOptions?, timeouts: POP3Timeouts,
+                        group: EventLoopGroup) async throws -> POP3Transport {
+        let sslContext = try implicitTLS.map { options in
+            do { return try options.makeContext() } catch {
+                throw POP3Error.tlsFailure("cannot set up TLS: \(error) (is ca_file a readable PEM file?)")
+            }
+        }
+        let serverName = sniName(for: host)
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(timeouts.connect)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: serverName)
+                        try channel.pipeline.syncOperations.addHandler(tls)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(InboundByteStream())
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try await bootstrap.connect(host: host, port: port).get()
+        } catch let error as ChannelError where error == .connectTimeout(timeouts.connect) {
+            throw POP3Error.timeout("connecting to \(host):\(port) (no answer within \(timeouts.connect.seconds) s)")
+        } catch {
+            throw POP3Error.connectFailed("\(host):\(port): \(error)")
+        }
+        let stream = try await channel.eventLoop.submit {
+            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: InboundByteStream.self), eventLoop: channel.eventLoop)
+        }.get()
+        let transport = POP3Transport(channel: channel, stream: stream, host: host, timeouts: timeouts)
+        if let implicitTLS {
+            try await transport.finishHandshake(options: implicitTLS)
+        }
+        return transport
+    }
+
+    /// Upgrades the connection after the server's `+OK` to STLS. Refuses if any byte has already
+    /// arrived after that `+OK`: a man in the middle could have injected plaintext "replies"
+    /// (libetpan#386). The check and the insertion of the TLS handler happen in one event-loop
+    /// turn, so nothing can slip in between.
+    func startTLS(options: TLSOptions) async throws {
+        guard pending.readableBytes == 0 else {
+            throw POP3Error.protocolViolation("the server sent \(pending.readableBytes) bytes after accepting STLS "
+                + "(possible injection attack); connection dropped")
+        }
+        let context: NIOSSLContext
+        do { context = try options.makeContext() } catch {
+            throw POP3Error.tlsFailure("cannot set up TLS: \(error) (is ca_file a readable PEM file?)")
+        }
+        let stream = self.stream
+        let channel = self.channel
+        let serverName = Self.sniName(for: host)
+        let injected = try await channel.eventLoop.submit { () throws -> Bool in
+            if stream.value.hasQueuedBytes { return true }
+            let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
+            try channel.pipeline.syncOperations.addHandler(tls, position: .first)
+            return false
+        }.get()
+        if injected {
+            throw POP3Error.protocolViolation("the server sent bytes after accepting STLS "
+                + "(possible injection attack); connection dropped")
+        }
+        try await finishHandshake(options: options)
+    }
+
+    private func finishHandshake(options: TLSOptions) async throws {
+        let stream = self.stream
+        let channel = self.channel
+        do {
+            try await channel.eventLoop.flatSubmit { stream.value.handshakeDone(eventLoop: channel.eventLoop) }.get()
+        } catch {
+            throw TLSFailureDescription.error(for: error, host: host)
+        }
+        let (version, der, subject) = try await channel.eventLoop.submit { () throws -> (String, [UInt8], String) in
+            let version = try channel.pipeline.syncOperations.nioSSL_tlsVersion()
+            guard let certificate = try channel.pipeline.syncOperations.nioSSL_peerCertificate() else {
+                throw POP3Error.tlsFailure("the server presented no certificate")
+            }
+            return (version.map { "\($0)" } ?? "unknown", try certificate.toDERBytes(), certificate.description)
+        }.get()
+        let digest = Array(SHA256.hash(data: der))
+        if let pin = options.fingerprint, pin != digest {
+            throw POP3Error.tlsFailure("the certificate of \(host) has SHA-256 fingerprint \(Fingerprint.format(digest)), "
+                + "not the pinned \(Fingerprint.format(pin)); if the server's certificate changed on purpose, update tls_fingerprint")
+        }
+        tlsInfo = TLSSessionInfo(version: version, certificateSubject: subject, fingerprint: Fingerprint.format(digest))
+    }
+
+    // MARK: Writing
+
+    func send(_ commands: [POP3Command]) async throws {
+        var buffer = channel.allocator.buffer(capacity: commands.count * 16)
+        for command in commands { buffer.writeBytes(command.wireBytes) }
+        do {
+            try await channel.writeAndFlush(buffer).get()
+        } catch {
+            throw POP3Error.connectionClosed("while sending \(commands.first?.description ?? "")")
+        }
+    }
+
+    // MARK: Reading
+
+    /// Fetches more bytes from the server into `pending`; throws at the end of input.
+    private func receive(during what: String) async throws -> ByteBuffer {
+        let stream = self.stream
+        let channel = self.channel
+        let timeout = timeouts.reply
+        do {
+            let next = try await channel.eventLoop.flatSubmit {
+                stream.value.next(timeout: timeout, eventLoop: channel.eventLoop)
+            }.get()
+            guard let next else { throw POP3Error.connectionClosed("by the server \(what)") }
+            return next
+        } catch let error as POP3Error {
+            throw error
+        } catch InboundByteStream.StreamError.timedOut {
+            throw POP3Error.timeout("no reply from \(host) within \(timeout.seconds) s \(what)")
+        } catch let error as NIOSSLError {
+            throw TLSFailureDescription.error(for: error, host: host)
+        } catch {
+            throw POP3Error.connectionClosed("\(what): \(error)")
+        }
+    }
+
+    /// Reads one status line (without its line end), bounded in length.
+    func readStatusLine(for command: String) async throws -> StatusLine {
+        while true {
+            if let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+                let length = newline - pending.readerIndex
+                guard var line = pending.readBytes(length: length) else { continue }
+                pending.moveReaderIndex(forwardBy: 1)
+                let bareLF = line.last != UInt8(ascii: "\r")
+                if !bareLF { line.removeLast() }
+                return try StatusLine.parse(line, endedWithBareLF: bareLF)
+            }
+            guard pending.readableBytes <= Self.maximumStatusLineLength else {
+                throw POP3Error.protocolViolation("reply to \(command) is longer than \(Self.maximumStatusLineLength) bytes without a line end")
+            }
+            var chunk = try await receive(during: "waiting for the reply to \(command)")
+            pending.discardReadBytes()
+            pending.writeBuffer(&chunk)
+        }
+    }
+
+    /// Streams the data of a multi-line reply as canonical bytes to `consume`, in pieces of at
+    /// most about one network read. Returns the canonical length.
+    @discardableResult
+    func readMultiline(for command: String, bareLineFeeds: Bool,
+                       consume: (UnsafeRawBufferPointer) throws -> Void) async throws -> Int {
+        var decoder = MultilineDecoder(bareLineFeeds: bareLineFeeds)
+        var output: [UInt8] = []
+        output.reserveCapacity(64 * 1024)
+        func feed(_ buffer: inout ByteBuffer) throws {
+            let consumed = buffer.withUnsafeReadableBytes { decoder.decode($0, into: &output) }
+            buffer.moveReaderIndex(forwardBy: consumed)
+            if !output.isEmpty {
+                try output.withUnsafeBytes(consume)
+                output.removeAll(keepingCapacity: true)
+            }
+        }
+        try feed(&pending)
+        while !decoder.isFinished {
+            var chunk = try await receive(during: "in the middle of the reply to \(command)")
+            try feed(&chunk)
+            if decoder.isFinished && chunk.readableBytes > 0 {
+                pending.discardReadBytes()
+                pending.writeBuffer(&chunk)
+            }
+        }
+        return decoder.producedCount
+    }
+
+    func close() async {
+        try? await channel.close().get()
+    }
+
+    /// SNI takes a host name, never an address literal.
+    private static func sniName(for host: String) -> String? {
+        (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
+    }
+}
+
+/// SHA-256 certificate fingerprints in the usual `AB:CD:…` notation.
+public enum Fingerprint {
+    public static func format(_ digest: [UInt8]) -> String {
+        digest.map { byte in
+            let hex = String(byte, radix: 16, uppercase: true)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined(separator: ":")
+    }
+}
+
+extension TimeAmount {
+    var seconds: Int64 { nanoseconds / 1_000_000_000 }
+}

@@ -1,0 +1,80 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A POP3 "server" that follows a script, for the faults no real server produces: garbage
+/// replies, over-long lines, a connection dropped in the middle of a message. Each command line
+/// (without its line end) is handed to `respond`, whose actions are carried out in order.
+public final class ScriptedPOP3Server: @unchecked Sendable {
+    public enum Action: Sendable {
+        case send(String)
+        case sendBytes([UInt8])
+        case close
+    }
+
+    public let port: Int
+    private let channel: Channel
+    /// Every command line received, in order.
+    public var received: [String] { log.withLockedValue { $0 } }
+    private let log = NIOLockedValueBox<[String]>([])
+
+    public init(greeting: String = "+OK scripted server ready\r\n",
+                respond: @escaping @Sendable (String) -> [Action]) throws {
+        let log = self.log
+        channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(
+                        ScriptHandler(greeting: greeting, respond: respond, log: log))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+        port = channel.localAddress?.port ?? 0
+    }
+
+    public func stop() { try? channel.close().wait() }
+}
+
+private final class ScriptHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let greeting: String
+    private let respond: @Sendable (String) -> [ScriptedPOP3Server.Action]
+    private let log: NIOLockedValueBox<[String]>
+    private var pending: [UInt8] = []
+
+    init(greeting: String, respond: @escaping @Sendable (String) -> [ScriptedPOP3Server.Action],
+         log: NIOLockedValueBox<[String]>) {
+        self.greeting = greeting
+        self.respond = respond
+        self.log = log
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: greeting)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        pending += Array(buffer: unwrapInboundIn(data))
+        while let newline = pending.firstIndex(of: 10) {
+            var line = Array(pending[..<newline])
+            pending.removeFirst(newline + 1)
+            if line.last == 13 { line.removeLast() }
+            let text = String(decoding: line, as: UTF8.self)
+            log.withLockedValue { $0.append(text) }
+            for action in respond(text) {
+                switch action {
+                case .send(let string):
+                    context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: string)), promise: nil)
+                case .sendBytes(let bytes):
+                    context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
+                case .close:
+                    context.close(promise: nil)
+                    return
+                }
+            }
+        }
+    }
+}

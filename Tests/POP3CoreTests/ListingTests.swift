@@ -1,0 +1,39 @@
+import Testing
+@testable import POP3Core
+
+@Suite struct ListingTests {
+    private func lines(_ text: [String]) -> [[UInt8]] { text.map { Array($0.utf8) } }
+
+    @Test func parsesUIDLWithQuirks() {
+        let long = String(repeating: "u", count: 100)
+        let listing = ListingParser.parseUIDL(lines: lines([
+            "1 abc", "2   spaced-out", "3 \(long)", "4 abc", "5 has space inside ", "x nonsense",
+            "6 bad\u{1}id", "7 " + String(repeating: "z", count: 600), "1 again",
+        ]))
+        #expect(listing.entries.map(\.uidl) == ["abc", "spaced-out", long, "abc", "has space inside"])
+        #expect(listing.overlongAccepted == 1)
+        #expect(listing.rejected.count == 4)
+    }
+
+    @Test func checksUIDLs() {
+        #expect(ListingParser.check(uidl: "ok") == .valid)
+        #expect(ListingParser.check(uidl: "") != .valid)
+        #expect(ListingParser.check(uidl: String(repeating: "a", count: 71)) == .overlong)
+        if case .invalid = ListingParser.check(uidl: "tab\there") {} else { Issue.record("control char accepted") }
+    }
+
+    @Test func parsesListAndStat() throws {
+        #expect(ListingParser.parseList(lines: lines(["1 100", "2 200 extra", "junk"])) == [1: 100, 2: 200])
+        let stat = try ListingParser.parseStat("2 320")
+        #expect(stat.count == 2 && stat.size == 320)
+        #expect(throws: POP3Error.self) { try ListingParser.parseStat("lots") }
+    }
+
+    @Test func parsesCapabilities() {
+        let caps = Capabilities(lines: ["TOP", "uidl", "SASL PLAIN xoauth2", "LOGIN-DELAY 900", "IMPLEMENTATION Dovecot 2.3", "PIPELINING"])
+        #expect(caps.has("UIDL") && caps.pipelining && !caps.stls)
+        #expect(caps.saslMechanisms == ["PLAIN", "XOAUTH2"])
+        #expect(caps.loginDelay == "900")
+        #expect(caps.implementation == "Dovecot 2.3")
+    }
+}
