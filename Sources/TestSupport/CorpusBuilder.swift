@@ -37,6 +37,12 @@ public struct CorpusProfile: Sendable {
     public var attachmentSize: @Sendable (Double) -> Int
     public var includeCPythonEmailData: Bool
 
+    public init(attachmentEvery: Int, attachmentSize: @escaping @Sendable (Double) -> Int, includeCPythonEmailData: Bool) {
+        self.attachmentEvery = attachmentEvery
+        self.attachmentSize = attachmentSize
+        self.includeCPythonEmailData = includeCPythonEmailData
+    }
+
     /// For tests: small attachments, and one of 20 MB in every 500 messages.
     public static let test = CorpusProfile(attachmentEvery: 10, attachmentSize: { draw in
         draw > 0.998 ? 20 * 1024 * 1024 : Int(20_000 + draw * 200_000)

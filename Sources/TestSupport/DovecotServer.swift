@@ -22,7 +22,7 @@ public final class DovecotServer: @unchecked Sendable {
     public var uidlFormat: String
     /// Extra lines for dovecot.conf (e.g. `pop3_reuse_xuidl = yes`).
     public var extraConfig: [String]
-    private var process: Process?
+    private var process: ChildProcess?
     private let oauth: OAuthIntrospectionServer?
 
     /// - Parameter oauthTokens: token → user name, accepted by an OAuth2 passdb through a
@@ -55,13 +55,9 @@ public final class DovecotServer: @unchecked Sendable {
         tlsPort = try freeLoopbackPort()
         try writeConfig()
         try handMailToNobody()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessRunner.which("dovecot") ?? "/usr/sbin/dovecot")
-        process.arguments = ["-F", "-c", directory.file("dovecot.conf")]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        self.process = process
+        process = try ChildProcess(ProcessRunner.which("dovecot") ?? "/usr/sbin/dovecot",
+                                   ["-F", "-c", directory.file("dovecot.conf")],
+                                   stderr: directory.file("dovecot.stderr"))
         do {
             try waitForListener(port: plainPort)
             try waitForListener(port: tlsPort)
@@ -73,10 +69,8 @@ public final class DovecotServer: @unchecked Sendable {
 
     /// Stops the server by its PID and waits for it to exit.
     public func stop() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        self.process = nil
+        process?.terminate()
+        process = nil
     }
 
     public func restart() throws {
@@ -137,7 +131,7 @@ public final class DovecotServer: @unchecked Sendable {
 /// (`introspection_mode = post`): `{"active": true, "username": …}` for a known token.
 final class OAuthIntrospectionServer: @unchecked Sendable {
     let configFile: String
-    private let process: Process
+    private let process: ChildProcess
 
     init(tokens: [String: String], directory: TemporaryDirectory) throws {
         let port = try freeLoopbackPort()
@@ -173,16 +167,10 @@ final class OAuthIntrospectionServer: @unchecked Sendable {
         active_attribute = active
         active_value = true
         """.write(toFile: configFile, atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessRunner.which("python3") ?? "/usr/bin/python3")
-        process.arguments = [script, "\(port)", tokenFile]
-        try process.run()
+        process = try ChildProcess(ProcessRunner.which("python3") ?? "/usr/bin/python3", [script, "\(port)", tokenFile],
+                                   stderr: directory.file("introspect.stderr"))
         try waitForListener(port: port)
     }
 
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-    }
+    func stop() { process.terminate() }
 }

@@ -1,0 +1,97 @@
+import POP3
+import POP3Core
+import TestSupport
+import Testing
+
+/// Faults no real server produces, from a scripted server.
+@Suite struct POP3FaultTests {
+    private func endpoint(_ server: ScriptedPOP3Server) -> POP3Endpoint {
+        POP3Endpoint(host: "127.0.0.1", port: server.port, security: .none,
+                     timeouts: POP3Timeouts(connect: .seconds(5), reply: .seconds(3)))
+    }
+
+    /// A script that logs in anyone, lists two messages, and answers RETR with `retr`.
+    private func script(retr: @escaping @Sendable (String) -> [ScriptedPOP3Server.Action]) -> @Sendable (String) -> [ScriptedPOP3Server.Action] {
+        { line in
+            switch line.split(separator: " ").first.map(String.init) ?? "" {
+            case "CAPA": return [.send("+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n")]
+            case "USER", "PASS", "NOOP": return [.send("+OK\r\n")]
+            case "UIDL": return [.send("+OK\r\n1 a\r\n2 b\r\n.\r\n")]
+            case "RETR": return retr(line)
+            case "QUIT": return [.send("+OK bye\r\n"), .close]
+            default: return [.send("-ERR unknown\r\n")]
+            }
+        }
+    }
+
+    private func session(_ server: ScriptedPOP3Server) async throws -> POP3Client {
+        let client = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger)
+        try await client.login(Credentials(user: "u", secret: .password("p")), method: .user, allowPlaintextAuth: true)
+        return client
+    }
+
+    private func category(of body: () async throws -> Void) async -> String? {
+        do { try await body(); return nil } catch { return (error as? POP3Error)?.category ?? "untyped: \(error)" }
+    }
+
+    @Test func overlongStatusLineIsAProtocolError() async throws {
+        let server = try ScriptedPOP3Server(respond: script { _ in [.send("+OK " + String(repeating: "x", count: 20_000))] })
+        defer { server.stop() }
+        let client = try await session(server)
+        #expect(await category { try await client.retrieve([1], into: HashingSink()) } == "protocol")
+        await client.abandon()
+    }
+
+    @Test func garbageRepliesAreProtocolErrors() async throws {
+        let server = try ScriptedPOP3Server(respond: script { _ in [.sendBytes([0x00, 0xFF, 0x13, 0x0D, 0x0A])] })
+        defer { server.stop() }
+        let client = try await session(server)
+        #expect(await category { try await client.retrieve([1, 2], into: HashingSink()) } == "protocol")
+        await client.abandon()
+        let garbageGreeting = try ScriptedPOP3Server(greeting: "HELLO THERE\r\n", respond: { _ in [] })
+        defer { garbageGreeting.stop() }
+        #expect(await category { _ = try await POP3Client.connect(to: endpoint(garbageGreeting), logger: Fixtures.quietLogger) } == "protocol")
+    }
+
+    @Test func connectionClosedMidMessageIsTyped() async throws {
+        let server = try ScriptedPOP3Server(respond: script { _ in [.send("+OK\r\nFrom: x\r\n\r\nhalf a mess"), .close] })
+        defer { server.stop() }
+        let client = try await session(server)
+        let sink = HashingSink()
+        #expect(await category { try await client.retrieve([1, 2], into: sink) } == "connection-closed")
+        #expect(sink.digests.isEmpty)
+    }
+
+    @Test func stalledServerTimesOut() async throws {
+        let server = try ScriptedPOP3Server(respond: script { _ in [.send("+OK\r\nFrom: x\r\n\r\nand then nothing")] })
+        defer { server.stop() }
+        let client = try await session(server)
+        #expect(await category { try await client.retrieve([1], into: HashingSink()) } == "timeout")
+        await client.abandon()
+    }
+
+    @Test func refusedMessageIsReportedAndSessionGoesOn() async throws {
+        let server = try ScriptedPOP3Server(respond: script { line in
+            line == "RETR 1" ? [.send("-ERR [SYS/TEMP] Can't get the letter, try again later\r\n")]
+                             : [.send("+OK\r\nSubject: two\r\n\r\n..dot\r\n.\r\n")]
+        })
+        defer { server.stop() }
+        let client = try await session(server)
+        let sink = HashingSink()
+        try await client.retrieve([1, 2], into: sink)
+        #expect(sink.refused == [1])
+        #expect(sink.sizes[2] == "Subject: two\n\n.dot\n".utf8.count)
+        try await client.quit()
+    }
+
+    @Test func plaintextServerGetsNoCredentialsByDefault() async throws {
+        let server = try ScriptedPOP3Server(respond: script { _ in [] })
+        defer { server.stop() }
+        let client = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger)
+        #expect(await category {
+            try await client.login(Credentials(user: "u", secret: .password("p")), method: .auto, allowPlaintextAuth: false)
+        } == "insecure")
+        await client.abandon()
+        #expect(!server.received.contains { $0.hasPrefix("USER") || $0.hasPrefix("PASS") || $0.hasPrefix("AUTH") })
+    }
+}
