@@ -118,7 +118,7 @@ final class POP3Transport {
             guard let certificate = try channel.pipeline.syncOperations.nioSSL_peerCertificate() else {
                 throw POP3Error.tlsFailure("the server presented no certificate")
             }
-            return (version.map { "\($0)" } ?? "unknown", try certificate.toDERBytes(), certificate.description)
+            return (Self.name(of: version), try certificate.toDERBytes(), certificate.description)
         }.get()
         let digest = Array(SHA256.hash(data: der))
         if let pin = options.fingerprint, pin != digest {
@@ -214,6 +214,16 @@ final class POP3Transport {
 
     func close() async {
         try? await channel.close().get()
+    }
+
+    private static func name(of version: TLSVersion?) -> String {
+        switch version {
+        case .tlsv1: return "TLSv1.0"
+        case .tlsv11: return "TLSv1.1"
+        case .tlsv12: return "TLSv1.2"
+        case .tlsv13: return "TLSv1.3"
+        case nil: return "unknown"
+        }
     }
 
     /// SNI takes a host name, never an address literal.

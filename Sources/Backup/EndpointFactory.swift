@@ -1,0 +1,43 @@
+import Config
+import Logging
+import NIOCore
+import POP3
+import POP3Core
+
+/// Maps the validated config onto the POP3 client's types (Config knows nothing of POP3).
+enum EndpointFactory {
+    static func endpoint(for account: AccountConfig, defaults: Defaults) -> POP3Endpoint {
+        let security: TransportSecurity
+        switch account.tls {
+        case .implicit: security = .implicit
+        case .starttls: security = .starttls
+        case .none: security = .none
+        }
+        return POP3Endpoint(host: account.host, port: account.port, security: security,
+                            tls: TLSOptions(caFile: account.caFile, fingerprint: account.tlsFingerprint),
+                            timeouts: POP3Timeouts(connect: .seconds(Int64(defaults.connectTimeoutSeconds)),
+                                                   reply: .seconds(Int64(defaults.replyTimeoutSeconds))))
+    }
+
+    static func authMethod(for account: AccountConfig) -> AuthMethod {
+        AuthMethod(rawValue: account.auth.rawValue) ?? .auto
+    }
+
+    static func credentials(for account: AccountConfig, secret: String) -> Credentials {
+        Credentials(user: account.user, secret: account.secret.isToken ? .token(secret) : .password(secret))
+    }
+
+    /// Connects and logs in, resolving the secret only when it is about to be used.
+    static func openSession(_ account: AccountConfig, defaults: Defaults, logger: Logger) async throws -> POP3Client {
+        let client = try await POP3Client.connect(to: endpoint(for: account, defaults: defaults), logger: logger)
+        do {
+            let secret = try SecretResolver.resolve(account)
+            try await client.login(credentials(for: account, secret: secret), method: authMethod(for: account),
+                                   allowPlaintextAuth: account.allowPlaintextAuth)
+            return client
+        } catch {
+            await client.abandon()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import TOMLKit
+
+/// Parses and validates the text of a `popvault.toml`. Pure: no file is read here (paths named
+/// in the config are checked by `ConfigLoader`). Collects every problem before failing.
+public enum ConfigParser {
+    static let topKeys: Set<String> = ["vault", "policies", "defaults", "account"]
+    static let defaultsKeys: Set<String> = ["parallel", "per_host_connections", "policy", "max_deletes_per_run",
+                                            "connect_timeout", "reply_timeout", "retries", "account_time_limit"]
+    static let accountKeys: Set<String> = ["name", "host", "port", "tls", "ca_file", "tls_fingerprint", "user", "auth",
+                                           "password_command", "password_file", "password_env", "token_command",
+                                           "allow_plaintext_auth", "policy", "max_deletes_per_run", "max_message_size"]
+
+    public static func parse(_ text: String, file: String) throws(ConfigErrors) -> PopVaultConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigErrors(errors: [ConfigError(file: file, line: error.source.begin.line,
+                                                    message: "not valid TOML: \(error.description) (column \(error.source.begin.column))")])
+        } catch {
+            throw ConfigErrors(errors: [ConfigError(file: file, message: "not valid TOML: \(error)")])
+        }
+        let locator = LineLocator(file: file, text: text)
+        var top = TableReader(root, path: "", locator: locator, section: .top)
+        top.rejectUnknownKeys(topKeys)
+        let vault = top.required("vault", "the archive directory, e.g. vault = \"/var/lib/popvault\"")
+        let policies = top.string("policies")
+        var errors = top.errors
+
+        var defaults = Defaults()
+        if let value = root["defaults"] {
+            if let table = value.table {
+                var reader = TableReader(table, path: "defaults", locator: locator, section: .table("defaults"))
+                reader.rejectUnknownKeys(defaultsKeys)
+                defaults.parallel = reader.int("parallel", in: 1...64) ?? defaults.parallel
+                defaults.perHostConnections = reader.int("per_host_connections", in: 1...64) ?? defaults.perHostConnections
+                defaults.policy = reader.string("policy") ?? defaults.policy
+                defaults.maxDeletesPerRun = reader.int("max_deletes_per_run", in: 0...10_000_000)
+                defaults.connectTimeoutSeconds = reader.int("connect_timeout", in: 1...3600) ?? defaults.connectTimeoutSeconds
+                defaults.replyTimeoutSeconds = reader.int("reply_timeout", in: 1...3600) ?? defaults.replyTimeoutSeconds
+                defaults.retries = reader.int("retries", in: 1...20) ?? defaults.retries
+                defaults.accountTimeLimitSeconds = reader.int("account_time_limit", in: 60...86_400 * 7) ?? defaults.accountTimeLimitSeconds
+                errors += reader.errors
+            } else {
+                errors.append(ConfigError(file: file, keyPath: "defaults", message: "expected a table [defaults]"))
+            }
+        }
+
+        var accounts: [AccountConfig] = []
+        if let value = root["account"] {
+            if let array = value.array {
+                for index in 0..<array.count {
+                    guard let table = array[index].table else {
+                        errors.append(ConfigError(file: file, keyPath: "account[\(index)]", message: "expected a table [[account]]"))
+                        continue
+                    }
+                    var reader = TableReader(table, path: "account[\(index)]", locator: locator, section: .arrayElement("account", index))
+                    if let account = parseAccount(&reader, defaults: defaults) { accounts.append(account) }
+                    errors += reader.errors
+                }
+            } else {
+                errors.append(ConfigError(file: file, keyPath: "account", message: "expected [[account]] tables"))
+            }
+        }
+        if root["account"] == nil {
+            errors.append(ConfigError(file: file, message: "no [[account]] is configured: add one with name, host, user and a password source"))
+        }
+        var seen: [String: String] = [:]
+        for account in accounts {
+            if let other = seen[account.id] {
+                errors.append(ConfigError(file: file, keyPath: "account.name",
+                                          message: "accounts \"\(other)\" and \"\(account.name)\" have the same name; names must be unique"))
+            }
+            seen[account.id] = account.name
+        }
+        guard errors.isEmpty, let vault else { throw ConfigErrors(errors: errors) }
+        return PopVaultConfig(file: file, vault: vault, policiesDirectory: policies, defaults: defaults, accounts: accounts)
+    }
+
+    private static func parseAccount(_ reader: inout TableReader, defaults: Defaults) -> AccountConfig? {
+        reader.rejectUnknownKeys(accountKeys)
+        let name = reader.required("name", "a name for the account, e.g. name = \"work\"")
+        let host = reader.required("host", "the POP3 server's name, e.g. host = \"pop.example.com\"")
+        let user = reader.required("user", "the login name on the server")
+        let tls: TLSMode = reader.choice("tls", default: .implicit)
+        let port = reader.int("port", in: 1...65535) ?? (tls == .implicit ? 995 : 110)
+        let auth: AuthChoice = reader.choice("auth", default: .auto)
+        let allowPlaintext = reader.bool("allow_plaintext_auth") ?? false
+        let caFile = reader.string("ca_file")
+        var fingerprint: [UInt8]?
+        if let pin = reader.string("tls_fingerprint") {
+            fingerprint = parseFingerprint(pin)
+            if fingerprint == nil {
+                reader.fail("tls_fingerprint", "expected \"sha256:\" and 32 hex bytes separated by colons, e.g. \"sha256:AB:CD:…\"")
+            }
+        }
+
+        var sources: [SecretSource] = []
+        if let command = reader.string("password_command") { sources.append(.passwordCommand(command)) }
+        if let path = reader.string("password_file") { sources.append(.passwordFile(path)) }
+        if let variable = reader.string("password_env") { sources.append(.passwordEnvironment(variable)) }
+        if let command = reader.string("token_command") { sources.append(.tokenCommand(command)) }
+        if sources.count != 1 {
+            reader.fail(nil, sources.isEmpty
+                ? "no secret source: set one of password_command, password_file, password_env or token_command"
+                : "several secret sources (\(sources.map(\.key).joined(separator: ", "))): keep exactly one")
+        }
+        if let source = sources.first {
+            if (auth == .xoauth2 || auth == .oauthbearer) && !source.isToken {
+                reader.fail("auth", "auth = \"\(auth.rawValue)\" needs a token: set token_command instead of \(source.key)")
+            }
+            if source.isToken && ![.auto, .xoauth2, .oauthbearer].contains(auth) {
+                reader.fail("auth", "token_command works with auth = \"auto\", \"xoauth2\" or \"oauthbearer\", not \"\(auth.rawValue)\"")
+            }
+        }
+        if tls == .none && !allowPlaintext {
+            reader.fail("tls", "tls = \"none\" would send the password unencrypted; use \"implicit\" or \"starttls\", "
+                + "or if you really mean it, also set allow_plaintext_auth = true")
+        }
+        if tls == .starttls && port == 995 {
+            reader.fail("port", "port 995 speaks implicit TLS, not STLS: use tls = \"implicit\" (or port 110 for starttls)")
+        }
+        if tls == .implicit && port == 110 {
+            reader.fail("port", "port 110 speaks plaintext POP3 first: use tls = \"starttls\" (or port 995 for implicit TLS)")
+        }
+        let policy = reader.string("policy") ?? defaults.policy
+        let maxDeletes = reader.int("max_deletes_per_run", in: 0...10_000_000) ?? defaults.maxDeletesPerRun
+        var maxMessageBytes: Int?
+        if let size = reader.string("max_message_size") {
+            maxMessageBytes = ByteSize.parse(size)
+            if maxMessageBytes == nil { reader.fail("max_message_size", "expected a size such as \"50MB\" or \"2GiB\", found \"\(size)\"") }
+        }
+        guard let name, let host, let user, let secret = sources.first, sources.count == 1 else { return nil }
+        let id = AccountIdentifier.make(from: name)
+        return AccountConfig(name: name, id: id, host: host, port: port, tls: tls, caFile: caFile, tlsFingerprint: fingerprint,
+                             user: user, auth: auth, secret: secret, allowPlaintextAuth: allowPlaintext, policy: policy,
+                             maxDeletesPerRun: maxDeletes, maxMessageBytes: maxMessageBytes)
+    }
+
+    /// `sha256:AB:CD:…` (or the bare hex, with or without colons) → 32 bytes.
+    static func parseFingerprint(_ text: String) -> [UInt8]? {
+        var hex = text.lowercased().hasPrefix("sha256:") ? String(text.dropFirst(7)) : text
+        hex.removeAll { $0 == ":" || $0 == " " }
+        guard hex.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        return bytes
+    }
+}
+
+/// Sizes written as `500MB`, `2GiB`, `1024` (bytes). Decimal and binary units are both accepted.
+public enum ByteSize {
+    public static func parse(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isNumber }
+        guard let number = Int(digits) else { return nil }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).uppercased()
+        let factors: [String: Int] = ["": 1, "B": 1, "KB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000,
+                                      "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        guard let factor = factors[unit] else { return nil }
+        return number * factor
+    }
+}
