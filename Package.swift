@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "popvault", targets: ["PopVaultCLI"]),
+        .executable(name: "popvault-lab", targets: ["PopVaultLab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
@@ -64,6 +65,12 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Helpers for tests, the demo and the benchmark: a private Dovecot, corpora, a crash-test writer.
+        .executableTarget(name: "PopVaultLab", dependencies: [
+            "TestSupport", "Archive",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core"]),

@@ -1,0 +1,73 @@
+import GRDB
+
+/// The index schema. A migration, once shipped, is never edited: add a new one.
+enum IndexSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "segment") { t in
+                t.column("id", .integer).primaryKey()
+                t.column("name", .text).notNull().unique()
+                t.column("state", .text).notNull()
+                t.column("committedLength", .integer).notNull()
+                t.column("length", .integer)
+                t.column("sha256", .text)
+                t.column("createdAt", .integer).notNull()
+                t.column("sealedAt", .integer)
+            }
+            try db.create(table: "message") { t in
+                t.column("contentHash", .text).primaryKey()
+                t.column("segmentId", .integer).notNull().references("segment")
+                t.column("offset", .integer).notNull()
+                t.column("memberLength", .integer).notNull()
+                t.column("canonicalLength", .integer).notNull()
+                t.column("archivedAt", .integer).notNull()
+                t.column("date", .text)
+                t.column("dateTime", .integer)
+                t.column("fromAddress", .text)
+                t.column("toAddress", .text)
+                t.column("subject", .text)
+                t.column("messageId", .text)
+            }
+            try db.create(index: "message_segment", on: "message", columns: ["segmentId", "offset"])
+            try db.create(table: "account") { t in
+                t.column("id", .text).primaryKey()
+                t.column("name", .text).notNull()
+            }
+            try db.create(table: "mailboxEntry") { t in
+                t.column("accountId", .text).notNull().references("account")
+                t.column("uidl", .text).notNull()
+                t.column("contentHash", .text).notNull().references("message")
+                t.column("copies", .integer).notNull()
+                t.column("firstSeen", .integer).notNull()
+                t.column("lastSeenOnServer", .integer).notNull()
+                t.column("serverState", .text).notNull()
+                t.primaryKey(["accountId", "uidl", "contentHash"])
+            }
+            try db.create(index: "mailboxEntry_hash", on: "mailboxEntry", columns: ["contentHash"])
+            try db.create(table: "run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("accountId", .text).notNull()
+                t.column("startedAt", .integer).notNull()
+                t.column("finishedAt", .integer)
+                t.column("result", .text).notNull()
+                t.column("fetched", .integer).notNull()
+                t.column("newMessages", .integer).notNull()
+                t.column("bytes", .integer).notNull()
+                t.column("skipped", .integer).notNull()
+                t.column("remapped", .integer).notNull()
+                t.column("onServerCount", .integer)
+                t.column("onServerBytes", .integer)
+                t.column("error", .text)
+            }
+            try db.create(index: "run_account", on: "run", columns: ["accountId", "startedAt"])
+            try db.create(virtualTable: "messageSearch", using: FTS5()) { t in
+                t.synchronize(withTable: "message")
+                t.column("fromAddress")
+                t.column("toAddress")
+                t.column("subject")
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+
+/// Writes one message as one gzip member of a segment, streaming: the header goes first with a
+/// placeholder for the metadata, the mboxrd entry (`From ` line, quoted message, blank line) is
+/// deflated as bytes arrive, and when the message ends the header is patched with the content
+/// hash and length. Until then the member is not committed, so patching it is safe.
+final class MemberEncoder {
+    private let deflater: Deflater
+    private var quoter = MboxrdQuoter()
+    private var quoted: [UInt8] = []
+    private var hasher = SHA256()
+    private var crc: UInt32 = 0
+    private var uncompressedSize: UInt32 = 0
+    private(set) var canonicalLength = 0
+    /// The first bytes of the message, for its header summary.
+    private(set) var prefix: [UInt8] = []
+    private var placeholder = MemberMetadata.placeholder(account: "", uidl: "", archivedAt: 0)
+    private(set) var start: Int64 = 0
+
+    init(level: Int32) throws {
+        deflater = try Deflater(level: level)
+        quoted.reserveCapacity(256 * 1024)
+    }
+
+    func begin(in segment: SegmentFile, account: String, uidl: String, archivedAt: Int) throws {
+        start = segment.length
+        placeholder = MemberMetadata.placeholder(account: account, uidl: uidl, archivedAt: archivedAt)
+        quoter = MboxrdQuoter()
+        hasher = SHA256()
+        crc = 0
+        uncompressedSize = 0
+        canonicalLength = 0
+        prefix.removeAll(keepingCapacity: true)
+        deflater.reset()
+        try segment.append(GzipHeader.encode(placeholder))
+        try deflate(Array(Self.fromLine(archivedAt).utf8), in: segment, finish: false)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, in segment: SegmentFile) throws {
+        hasher.update(bufferPointer: bytes)
+        canonicalLength += bytes.count
+        if prefix.count < HeaderSummary.prefixLimit {
+            prefix.append(contentsOf: bytes.prefix(HeaderSummary.prefixLimit - prefix.count))
+        }
+        quoted.removeAll(keepingCapacity: true)
+        quoter.quote(bytes, into: &quoted)
+        try deflate(quoted, in: segment, finish: false)
+    }
+
+    /// Ends the member; returns its metadata (with the content hash) once the header is patched.
+    func finish(in segment: SegmentFile) throws -> MemberMetadata {
+        quoted.removeAll(keepingCapacity: true)
+        quoter.finish(into: &quoted)
+        quoted.append(10)  // the blank line that ends an mbox entry
+        try deflate(quoted, in: segment, finish: true)
+        try segment.append(Self.trailer(crc: crc, size: uncompressedSize))
+        var metadata = placeholder
+        metadata.contentHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        metadata.canonicalLength = canonicalLength
+        try segment.patch(at: start, with: GzipHeader.encode(metadata))
+        return metadata
+    }
+
+    /// Writes an empty member that records a mapping (known content under a new UIDL or account).
+    func writeMapping(_ metadata: MemberMetadata, in segment: SegmentFile) throws {
+        start = segment.length
+        deflater.reset()
+        try segment.append(GzipHeader.encode(metadata))
+        try segment.appending { deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, into: &$0) }
+        try segment.append(Self.trailer(crc: 0, size: 0))
+    }
+
+    private func deflate(_ bytes: [UInt8], in segment: SegmentFile, finish: Bool) throws {
+        try bytes.withUnsafeBytes { raw in
+            crc = CRC32.update(crc, raw)
+            uncompressedSize &+= UInt32(truncatingIfNeeded: raw.count)
+            try segment.appending { deflater.compress(raw, finish: finish, into: &$0) }
+        }
+    }
+
+    static func trailer(crc: UInt32, size: UInt32) -> [UInt8] {
+        [UInt8(crc & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8((crc >> 16) & 0xFF), UInt8(crc >> 24),
+         UInt8(size & 0xFF), UInt8((size >> 8) & 0xFF), UInt8((size >> 16) & 0xFF), UInt8(size >> 24)]
+    }
+
+    /// The mbox separator: `From MAILER-DAEMON Thu Sep  4 10:00:00 2025`.
+    static func fromLine(_ time: Int) -> String {
+        var seconds = time_t(time)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%a %b %e %H:%M:%S %Y", &parts)
+        let date = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "From MAILER-DAEMON \(date)\n"
+    }
+}

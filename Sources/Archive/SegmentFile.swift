@@ -1,0 +1,100 @@
+import Foundation
+
+/// An append-only segment file being written by this process. Bytes collect in a buffer and
+/// go to disk in large writes; `sync()` makes everything appended so far durable. Only the
+/// member currently being written may be patched or cut off — never a committed byte.
+final class SegmentFile {
+    let id: Int64
+    let name: String
+    let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    /// File offset of `buffer[0]`.
+    private var bufferStart: Int64 = 0
+    private static let flushThreshold = 1 << 20
+
+    /// The logical length: written plus buffered bytes.
+    var length: Int64 { bufferStart + Int64(buffer.count) }
+
+    /// Creates the file; fails if it exists (a process never appends to a segment it did not open).
+    init(id: Int64, directory: String) throws {
+        self.id = id
+        name = SegmentFile.name(for: id)
+        path = directory + "/" + name
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ArchiveError.io("cannot create segment \(path): \(String(cString: strerror(errno)))") }
+        buffer.reserveCapacity(Self.flushThreshold + 256 * 1024)
+        try fsyncDirectory(directory)
+    }
+
+    deinit { close(fd) }
+
+    static func name(for id: Int64) -> String {
+        let digits = String(id)
+        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits + ".mbox.gz"
+    }
+
+    func append(_ bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        try flushIfLarge()
+    }
+
+    /// Runs `body` with the buffer so a compressor can write into it directly.
+    func appending(_ body: (inout [UInt8]) -> Void) throws {
+        body(&buffer)
+        try flushIfLarge()
+    }
+
+    /// Overwrites bytes at `offset` (a header placeholder of the member being written).
+    func patch(at offset: Int64, with bytes: [UInt8]) throws {
+        if offset >= bufferStart {
+            let start = Int(offset - bufferStart)
+            buffer.replaceSubrange(start..<(start + bytes.count), with: bytes)
+            return
+        }
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard written == bytes.count else { throw ArchiveError.io("cannot write to \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Cuts the file back to `offset` (drops the member being written).
+    func truncate(to offset: Int64) throws {
+        if offset >= bufferStart {
+            buffer.removeSubrange(Int(offset - bufferStart)...)
+            return
+        }
+        buffer.removeAll(keepingCapacity: true)
+        guard ftruncate(fd, off_t(offset)) == 0 else { throw ArchiveError.io("cannot truncate \(path): \(String(cString: strerror(errno)))") }
+        bufferStart = offset
+    }
+
+    private func flushIfLarge() throws {
+        if buffer.count >= Self.flushThreshold { try flush() }
+    }
+
+    func flush() throws {
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer[offset...].withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(bufferStart) + off_t(offset)) }
+            guard written > 0 else {
+                throw ArchiveError.io("cannot write to \(path): \(String(cString: strerror(errno))) (is the disk full?)")
+            }
+            offset += written
+        }
+        bufferStart += Int64(buffer.count)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes out the buffer and fsyncs the file: after this, every appended byte is on disk.
+    func sync() throws {
+        try flush()
+        guard fsync(fd) == 0 else { throw ArchiveError.io("cannot fsync \(path): \(String(cString: strerror(errno)))") }
+    }
+}
+
+/// fsync of a directory, so that a file created in it survives a crash.
+func fsyncDirectory(_ path: String) throws {
+    let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { throw ArchiveError.io("cannot open directory \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw ArchiveError.io("cannot fsync directory \(path): \(String(cString: strerror(errno)))") }
+}

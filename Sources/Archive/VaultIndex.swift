@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+
+/// A message ready to be indexed: its location (for a new blob) or none (a mapping only).
+struct PendingEntry: Sendable {
+    var account: String
+    var uidl: String
+    var contentHash: String
+    /// Set for the first stored copy of this content.
+    var message: MessageRecord?
+    /// Copies of this (UIDL, content) the server listed in this session.
+    var copies: Int
+    var seenAt: Int64
+}
+
+/// The SQLite index (GRDB, WAL mode). The one owner of every query and write on it.
+public final class VaultIndex: @unchecked Sendable {
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try IndexSchema.migrator.migrate(pool)
+        } catch {
+            throw ArchiveError.io("cannot open the index \(path): \(error) (if it is damaged, `popvault reindex` rebuilds it from the segments)")
+        }
+        chmod(path, 0o600)
+    }
+
+    // MARK: Questions the backup asks
+
+    /// How many server copies of each UIDL of `account` are archived.
+    public func archivedCopies(account: String) throws -> [String: Int] {
+        try pool.read { db in
+            var copies: [String: Int] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT uidl, SUM(copies) FROM mailboxEntry WHERE accountId = ? GROUP BY uidl",
+                                           arguments: [account])
+            while let row = try rows.next() { copies[row[0]] = row[1] }
+            return copies
+        }
+    }
+
+    public func hasMessage(_ contentHash: String) throws -> Bool {
+        try pool.read { db in try MessageRecord.exists(db, key: contentHash) }
+    }
+
+    public func hasMapping(account: String, uidl: String, contentHash: String) throws -> Bool {
+        try pool.read { db in
+            try MailboxEntryRecord.exists(db, key: ["accountId": account, "uidl": uidl, "contentHash": contentHash])
+        }
+    }
+
+    public func message(_ contentHash: String) throws -> MessageRecord? {
+        try pool.read { db in try MessageRecord.fetchOne(db, key: contentHash) }
+    }
+
+    public func segment(id: Int64) throws -> SegmentRecord? {
+        try pool.read { db in try SegmentRecord.fetchOne(db, key: id) }
+    }
+
+    public func segments() throws -> [SegmentRecord] {
+        try pool.read { db in try SegmentRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    public func messages(inSegment id: Int64) throws -> [MessageRecord] {
+        try pool.read { db in try MessageRecord.filter(Column("segmentId") == id).order(Column("offset")).fetchAll(db) }
+    }
+
+    public func allMessages() throws -> [MessageRecord] {
+        try pool.read { db in try MessageRecord.order(Column("segmentId"), Column("offset")).fetchAll(db) }
+    }
+
+    public func entries(forContent hash: String) throws -> [MailboxEntryRecord] {
+        try pool.read { db in try MailboxEntryRecord.filter(Column("contentHash") == hash).fetchAll(db) }
+    }
+
+    public func allEntries() throws -> [MailboxEntryRecord] {
+        try pool.read { db in try MailboxEntryRecord.order(Column("accountId"), Column("uidl")).fetchAll(db) }
+    }
+
+    public func counts() throws -> (messages: Int, entries: Int, bytes: Int64) {
+        try pool.read { db in
+            let messages = try MessageRecord.fetchCount(db)
+            let entries = try MailboxEntryRecord.fetchCount(db)
+            let bytes = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(canonicalLength), 0) FROM message") ?? 0
+            return (messages, entries, bytes)
+        }
+    }
+
+    // MARK: Segments
+
+    public func nextSegmentNumber() throws -> Int64 {
+        try pool.read { db in (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM segment") ?? 0) + 1 }
+    }
+
+    func registerSegment(id: Int64, name: String, now: Int64) throws {
+        try pool.write { db in
+            try SegmentRecord(id: id, name: name, state: "open", committedLength: 0, length: nil, sha256: nil,
+                              createdAt: now, sealedAt: nil).insert(db)
+        }
+    }
+
+    func sealSegment(id: Int64, length: Int64, sha256: String, now: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE segment SET state = 'sealed', length = ?, committedLength = ?, sha256 = ?, sealedAt = ? WHERE id = ?",
+                           arguments: [length, length, sha256, now, id])
+        }
+    }
+
+    func deleteSegment(id: Int64) throws {
+        try pool.write { db in _ = try SegmentRecord.deleteOne(db, key: id) }
+    }
+
+    // MARK: Commits
+
+    /// Indexes a batch in one transaction and moves the segment's committed length forward.
+    /// The caller has fsynced the segment up to `committedLength` (invariant 1).
+    func commit(_ batch: [PendingEntry], accountNames: [String: String], segmentId: Int64?, committedLength: Int64) throws {
+        try pool.write { db in
+            for (id, name) in accountNames where try !AccountRecord.exists(db, key: id) {
+                try AccountRecord(id: id, name: name).insert(db)
+            }
+            for entry in batch {
+                if let message = entry.message, try !MessageRecord.exists(db, key: message.contentHash) {
+                    try message.insert(db)
+                }
+                let key: [String: any DatabaseValueConvertible] = ["accountId": entry.account, "uidl": entry.uidl, "contentHash": entry.contentHash]
+                if var existing = try MailboxEntryRecord.fetchOne(db, key: key) {
+                    existing.copies = max(existing.copies, entry.copies)
+                    existing.lastSeenOnServer = entry.seenAt
+                    try existing.update(db)
+                } else {
+                    try MailboxEntryRecord(accountId: entry.account, uidl: entry.uidl, contentHash: entry.contentHash,
+                                           copies: entry.copies, firstSeen: entry.seenAt, lastSeenOnServer: entry.seenAt,
+                                           serverState: "present").insert(db)
+                }
+            }
+            if let segmentId {
+                try db.execute(sql: "UPDATE segment SET committedLength = ? WHERE id = ?", arguments: [committedLength, segmentId])
+            }
+        }
+    }
+
+    /// Marks the UIDLs a server listed in this session as seen now.
+    public func markSeen(account: String, uidls: [String], at time: Int64) throws {
+        try pool.write { db in
+            let statement = try db.makeStatement(sql: "UPDATE mailboxEntry SET lastSeenOnServer = ? WHERE accountId = ? AND uidl = ?")
+            for uidl in uidls { try statement.execute(arguments: [time, account, uidl]) }
+        }
+    }
+
+    // MARK: Runs
+
+    public func record(_ run: RunRecord) throws -> RunRecord {
+        var run = run
+        try pool.write { db in
+            if run.id == nil { try run.insert(db) } else { try run.update(db) }
+        }
+        return run
+    }
+
+    public func lastRuns() throws -> [RunRecord] {
+        try pool.read { db in
+            try RunRecord.fetchAll(db, sql: "SELECT * FROM run WHERE id IN (SELECT MAX(id) FROM run GROUP BY accountId) ORDER BY accountId")
+        }
+    }
+
+    public func accountTotals() throws -> [String: (messages: Int, bytes: Int64)] {
+        try pool.read { db in
+            var totals: [String: (Int, Int64)] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT e.accountId, COUNT(DISTINCT e.contentHash), COALESCE(SUM(m.canonicalLength), 0)
+                FROM (SELECT DISTINCT accountId, contentHash FROM mailboxEntry) e JOIN message m ON m.contentHash = e.contentHash
+                GROUP BY e.accountId
+                """)
+            while let row = try rows.next() { totals[row[0]] = (row[1], row[2]) }
+            return totals
+        }
+    }
+
+    public func accounts() throws -> [AccountRecord] {
+        try pool.read { db in try AccountRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    /// A consistent point for readers of the WAL database, and the file closed cleanly.
+    public func checkpoint() throws {
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+}

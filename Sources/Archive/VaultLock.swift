@@ -1,0 +1,37 @@
+import Foundation
+
+/// The exclusive writer lock of a vault: `flock` on `VAULT/lock`, holding "PID HOST". The
+/// kernel drops the lock when its process dies, however it dies, so a stale lock is taken over
+/// safely and a live one is never shared.
+final class VaultLock {
+    private let fd: Int32
+
+    init(root: String) throws {
+        let path = root + "/lock"
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ArchiveError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = Self.readHolder(fd)
+            close(fd)
+            throw ArchiveError.locked("vault \(root) is in use by \(holder); wait until it finishes "
+                + "(a lock left by a process that died is taken over automatically)")
+        }
+        let me = "PID \(getpid()) on \(ProcessInfo.processInfo.hostName)\n"
+        ftruncate(fd, 0)
+        _ = me.withCString { pwrite(fd, $0, strlen($0), 0) }
+        fsync(fd)
+    }
+
+    deinit {
+        ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+
+    private static func readHolder(_ fd: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = pread(fd, &buffer, buffer.count, 0)
+        let text = count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        return text.isEmpty ? "another process" : text
+    }
+}

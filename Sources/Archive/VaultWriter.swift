@@ -1,0 +1,166 @@
+import Foundation
+
+/// What became of a message handed to the vault.
+public enum StoreOutcome: Sendable, Equatable {
+    /// New content, stored.
+    case stored(contentHash: String)
+    /// Known content under a new UIDL or account: only a mapping was recorded.
+    case mapped(contentHash: String)
+    /// This exact (account, UIDL, content) was already archived.
+    case alreadyArchived(contentHash: String)
+
+    public var contentHash: String {
+        switch self {
+        case .stored(let h), .mapped(let h), .alreadyArchived(let h): return h
+        }
+    }
+}
+
+/// Appends messages to a segment of its own and indexes them in batches. Write ordering
+/// (invariant 1): a batch's members are appended, the segment is fsynced, and only then does
+/// one index transaction commit the batch. One writer per account session; not thread-safe.
+public final class VaultWriter {
+    private let vault: Vault
+    private var segment: SegmentFile?
+    private let encoder: MemberEncoder
+    private var pending: [PendingEntry] = []
+    /// Content hashes stored in the uncommitted batch, and mappings recorded in it.
+    private var pendingHashes: Set<String> = []
+    private var pendingMappings: Set<String> = []
+    private var pendingBytes = 0
+    private var batchStarted = Date()
+    private var accountNames: [String: String] = [:]
+    private var current: (account: String, uidl: String, copies: Int, time: Int)?
+
+    init(vault: Vault) throws {
+        self.vault = vault
+        encoder = try MemberEncoder(level: vault.settings.compressionLevel)
+    }
+
+    public func register(account id: String, name: String) { accountNames[id] = name }
+
+    /// Starts a message of `account` listed under `uidl` (`copies` times in this session).
+    public func beginMessage(account: String, uidl: String, copies: Int = 1, archivedAt: Date = Date()) throws {
+        let segment = try openSegment()
+        let time = Int(archivedAt.timeIntervalSince1970)
+        current = (account, uidl, copies, time)
+        try encoder.begin(in: segment, account: account, uidl: uidl, archivedAt: time)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let segment, current != nil else { throw ArchiveError.io("write without beginMessage") }
+        try encoder.write(bytes, in: segment)
+    }
+
+    /// Ends the message. Known content is not stored twice: its member is cut off again and,
+    /// if the (account, UIDL) is new, an empty mapping member takes its place.
+    public func finishMessage() throws -> StoreOutcome {
+        guard let segment, let current else { throw ArchiveError.io("finishMessage without beginMessage") }
+        self.current = nil
+        let metadata = try encoder.finish(in: segment)
+        let hash = metadata.contentHash
+        let mappingKey = "\(current.account)\u{0}\(current.uidl)\u{0}\(hash)"
+        let entry = PendingEntry(account: current.account, uidl: current.uidl, contentHash: hash, message: nil,
+                                 copies: current.copies, seenAt: Int64(current.time))
+        let outcome: StoreOutcome
+        let knownContent = try pendingHashes.contains(hash) || vault.index.hasMessage(hash)
+        if knownContent {
+            try segment.truncate(to: encoder.start)
+            let knownMapping = try pendingMappings.contains(mappingKey)
+                || vault.index.hasMapping(account: current.account, uidl: current.uidl, contentHash: hash)
+            if knownMapping {
+                outcome = .alreadyArchived(contentHash: hash)
+            } else {
+                var mapping = metadata
+                mapping.kind = .map
+                try encoder.writeMapping(mapping, in: segment)
+                outcome = .mapped(contentHash: hash)
+            }
+            pending.append(entry)
+        } else {
+            let summary = HeaderSummary.parse(encoder.prefix)
+            var stored = entry
+            stored.message = MessageRecord(contentHash: hash, segmentId: segment.id, offset: encoder.start,
+                                           memberLength: segment.length - encoder.start, canonicalLength: Int64(metadata.canonicalLength),
+                                           archivedAt: Int64(current.time), date: summary.date, dateTime: summary.dateTime.map(Int64.init),
+                                           fromAddress: summary.from, toAddress: summary.to, subject: summary.subject,
+                                           messageId: summary.messageID)
+            pending.append(stored)
+            pendingHashes.insert(hash)
+            pendingBytes += metadata.canonicalLength
+            outcome = .stored(contentHash: hash)
+        }
+        pendingMappings.insert(mappingKey)
+        if segment.length >= vault.settings.segmentSizeLimit {
+            try commit()
+            try sealSegment()
+        }
+        return outcome
+    }
+
+    /// Drops the message being written (the connection broke, or the server refused it).
+    public func abandonMessage() throws {
+        guard let segment, current != nil else { return }
+        current = nil
+        try segment.truncate(to: encoder.start)
+    }
+
+    /// Whether the batch has reached its size, count or age limit.
+    public var shouldCommit: Bool {
+        pending.count >= vault.settings.batchMessages || pendingBytes >= vault.settings.batchBytes
+            || (!pending.isEmpty && Date().timeIntervalSince(batchStarted) >= vault.settings.batchSeconds)
+    }
+
+    public var uncommittedCount: Int { pending.count }
+
+    /// Makes the batch durable: fsync the segment, then commit the index rows (invariant 1).
+    public func commit() throws {
+        guard current == nil else { throw ArchiveError.io("commit in the middle of a message") }
+        if let segment { try segment.sync() }
+        guard !pending.isEmpty else { return }
+        try vault.index.commit(pending, accountNames: accountNames, segmentId: segment?.id, committedLength: segment?.length ?? 0)
+        pending.removeAll(keepingCapacity: true)
+        pendingHashes.removeAll(keepingCapacity: true)
+        pendingMappings.removeAll(keepingCapacity: true)
+        pendingBytes = 0
+        batchStarted = Date()
+    }
+
+    /// Commits what is pending and seals the segment (end of run).
+    public func close() throws {
+        if current != nil { try abandonMessage() }
+        try commit()
+        try sealSegment()
+    }
+
+    private func openSegment() throws -> SegmentFile {
+        if let segment { return segment }
+        let id = try vault.index.nextSegmentNumber()
+        try vault.index.registerSegment(id: id, name: SegmentFile.name(for: id), now: Int64(Date().timeIntervalSince1970))
+        let segment = try SegmentFile(id: id, directory: vault.segmentsDirectory)
+        self.segment = segment
+        batchStarted = Date()
+        return segment
+    }
+
+    private func sealSegment() throws {
+        guard let segment else { return }
+        self.segment = nil
+        try segment.sync()
+        try SegmentSealer.seal(id: segment.id, path: segment.path, length: segment.length, index: vault.index)
+    }
+}
+
+/// Seals a segment: records its length and SHA-256, or removes it if nothing was kept in it.
+enum SegmentSealer {
+    static func seal(id: Int64, path: String, length: Int64, index: VaultIndex) throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        if length == 0 {
+            unlink(path)
+            try index.deleteSegment(id: id)
+            return
+        }
+        let digest = try FileDigest.sha256(path: path, length: length)
+        try index.sealSegment(id: id, length: length, sha256: digest, now: now)
+    }
+}

@@ -1,0 +1,65 @@
+import Testing
+@testable import Archive
+
+@Suite struct FormatPiecesTests {
+    private func quote(_ text: String, piece: Int) -> String {
+        var quoter = MboxrdQuoter()
+        var out: [UInt8] = []
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            let end = min(bytes.count, i + piece)
+            bytes[i..<end].withUnsafeBytes { quoter.quote($0, into: &out) }
+            i = end
+        }
+        quoter.finish(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func unquote(_ text: String, piece: Int) -> String {
+        var unquoter = MboxrdUnquoter()
+        var out: [UInt8] = []
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            let end = min(bytes.count, i + piece)
+            bytes[i..<end].withUnsafeBytes { unquoter.unquote($0, into: &out) }
+            i = end
+        }
+        unquoter.finish(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func mboxrdQuotingRoundTripsAtEverySplit() {
+        let original = "From a\nx From b\n>From c\n>>From d\nFro\nFrom\n>Fr\n> From e\nFrom "
+        let expected = ">From a\nx From b\n>>From c\n>>>From d\nFro\nFrom\n>Fr\n> From e\n>From "
+        for piece in 1...original.utf8.count {
+            let quoted = quote(original, piece: piece)
+            #expect(quoted == expected, "piece \(piece)")
+            #expect(unquote(quoted, piece: piece) == original, "piece \(piece)")
+        }
+    }
+
+    @Test func metadataRoundTripsWithFixedWidthPlaceholder() throws {
+        let placeholder = MemberMetadata.placeholder(account: "wörk%1", uidl: "a b=c\u{7F}", archivedAt: 1_700_000_000)
+        var final = placeholder
+        final.contentHash = String(repeating: "ab", count: 32)
+        final.canonicalLength = 123_456_789
+        #expect(placeholder.encoded().count == final.encoded().count)
+        #expect(GzipHeader.encode(placeholder).count == GzipHeader.encode(final).count)
+        #expect(try MemberMetadata.decode(final.encoded()) == final)
+        if case .parsed(let parsed) = GzipHeader.parse(GzipHeader.encode(final)[...]) {
+            #expect(parsed.metadata == final)
+        } else {
+            Issue.record("header did not parse")
+        }
+    }
+
+    @Test func headerSummaryReadsFoldedFieldsAndDates() {
+        let summary = HeaderSummary.parse(Array("From: A <a@x>\nSubject: one\n two\nDate: Tue, 2 Sep 2025 10:11:12 +0200\n\nbody".utf8))
+        #expect(summary.subject == "one two")
+        #expect(summary.from == "A <a@x>")
+        #expect(summary.dateTime == 1_756_800_672)
+        #expect(HeaderSummary.parse(Array("garbage".utf8)).subject == nil)
+    }
+}

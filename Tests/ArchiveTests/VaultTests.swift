@@ -1,0 +1,122 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import Archive
+
+@Suite(.serialized) struct VaultTests {
+    @Test func storesDedupsAndReadsBack() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let vault = try Vault(at: directory.file("vault"), create: true)
+        let messages = VaultFixture.corpus(60)
+        let outcomes = try VaultFixture.store(messages.enumerated().map { ("u\($0.offset)", $0.element) }, in: vault)
+        #expect(outcomes.allSatisfy { if case .stored = $0 { return true } else { return false } })
+        for (message, outcome) in zip(messages, outcomes) {
+            #expect(try VaultFixture.read(outcome.contentHash, from: vault) == message)
+            #expect(outcome.contentHash == Canonical.sha256Hex(message))
+        }
+        // Same content under a new UIDL and in another account: mappings only. Same (account, UIDL): nothing.
+        let again = try VaultFixture.store([("new-uidl", messages[0]), ("u1", messages[1])], in: vault)
+        #expect(again == [.mapped(contentHash: outcomes[0].contentHash), .alreadyArchived(contentHash: outcomes[1].contentHash)])
+        let other = try VaultFixture.store([("x", messages[2])], account: "other", in: vault)
+        #expect(other == [.mapped(contentHash: outcomes[2].contentHash)])
+        let counts = try vault.index.counts()
+        #expect(counts.messages == 60 && counts.entries == 62)
+        #expect(try Verifier(vault: vault).run(full: true).ok)
+        // Files 0600, directories 0700.
+        for path in [vault.root, vault.segmentsDirectory] { #expect(mode(path) == 0o700) }
+        for path in [vault.indexPath, vault.root + "/vault.toml"] + (try segmentPaths(vault)) { #expect(mode(path) == 0o600, "\(path)") }
+    }
+
+    @Test func segmentsAreReadableByAnIndependentMboxReader() throws {
+        let python = try #require(ProcessRunner.which("python3"))
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var settings = VaultSettings()
+        settings.segmentSizeLimit = 300_000
+        let vault = try Vault(at: directory.file("vault"), create: true, settings: settings)
+        let messages = VaultFixture.corpus(150)
+        try VaultFixture.store(messages.enumerated().map { ("u\($0.offset)", $0.element) }, in: vault)
+        let segments = try segmentPaths(vault)
+        #expect(segments.count > 1)
+        let mbox = directory.file("all.mbox")
+        let zcat = try ProcessRunner.run("/bin/sh", ["-c", "zcat \(segments.joined(separator: " ")) > \(mbox)"])
+        #expect(zcat.status == 0, "\(zcat.stderr)")
+        let script = """
+        import hashlib, mailbox, re, sys
+        box = mailbox.mbox(sys.argv[1])
+        for key in box.keys():
+            raw = box.get_bytes(key)
+            raw = re.sub(rb'(?m)^>(>*From )', rb'\\1', raw)
+            print(hashlib.sha256(raw).hexdigest(), len(raw))
+        """
+        let result = try ProcessRunner.run(python, ["-c", script, mbox])
+        #expect(result.status == 0, "\(result.stderr)")
+        let hashes = result.stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
+        #expect(hashes.count == messages.count)
+        #expect(Set(hashes) == Set(messages.map(Canonical.sha256Hex)))
+    }
+
+    @Test func reindexRebuildsTheSameMappings() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.file("vault")
+        let messages = VaultFixture.corpus(40)
+        var before: [String] = []
+        do {
+            let vault = try Vault(at: root, create: true)
+            try VaultFixture.store(messages.enumerated().map { ("u\($0.offset)", $0.element) }, in: vault)
+            try VaultFixture.store([("dup", messages[3])], account: "second", in: vault)
+            before = try vault.index.allEntries().map { "\($0.accountId) \($0.uidl) \($0.contentHash)" }.sorted()
+        }
+        let summary = try Reindexer.rebuild(root: root)
+        #expect(summary.messages == 40 && summary.mappings == 1 && summary.damagedRegions.isEmpty)
+        do {
+            let vault = try Vault(at: root)
+            #expect(try vault.index.allEntries().map { "\($0.accountId) \($0.uidl) \($0.contentHash)" }.sorted() == before)
+            #expect(try Verifier(vault: vault).run(full: true).ok)
+        }
+        for suffix in ["", "-wal", "-shm"] { unlink(root + "/index.sqlite" + suffix) }
+        _ = try Reindexer.rebuild(root: root)
+        let vault = try Vault(at: root)
+        #expect(try vault.index.allEntries().count == before.count)
+        #expect(try VaultFixture.read(Canonical.sha256Hex(messages[7]), from: vault) == messages[7])
+        #expect(try Verifier(vault: vault).run(full: true).ok)
+    }
+
+    @Test func secondWriterIsRefusedAndStaleLockIsTakenOver() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.file("vault")
+        do {
+            let first = try Vault(at: root, create: true)
+            do {
+                _ = try Vault(at: root)
+                Issue.record("a second writer opened the vault")
+            } catch let error as ArchiveError {
+                #expect(error.description.contains("is in use by PID \(getpid())"), "\(error)")
+            }
+            withExtendedLifetime(first) {}
+        }
+        // A process that holds the lock and is killed: the lock is free again.
+        let child = try ChildProcess(VaultFixture.labBinary(), ["store-loop", "--vault", root, "--count", "100000"])
+        var holding = false
+        for _ in 0..<200 where !holding {
+            usleep(50_000)
+            holding = (try? String(contentsOfFile: root + "/lock", encoding: .utf8))?.contains("PID \(child.pid)") == true
+        }
+        #expect(holding)
+        kill(child.pid, SIGKILL)
+        child.terminate()
+        let vault = try Vault(at: root)
+        #expect(try Verifier(vault: vault).run(full: true).ok)
+    }
+
+    private func mode(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber) ?? nil)?.intValue ?? -1
+    }
+
+    private func segmentPaths(_ vault: Vault) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: vault.segmentsDirectory).sorted().map { vault.segmentsDirectory + "/" + $0 }
+    }
+}
