@@ -49,11 +49,12 @@ let package = Package(
 
         .target(name: "Backup", dependencies: [
             "POP3", "POP3Core", "Archive", "Config",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "PopVaultCLI", dependencies: [
-            "Backup", "POP3", "POP3Core", "Archive", "Config",
+            "Backup", "Archive", "Config",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -75,6 +76,7 @@ let package = Package(
 
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "POP3Core"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "POP3", "POP3Core", "Config", "Archive", "Backup", "TestSupport",

@@ -53,6 +53,12 @@ struct Recovery {
             vault.logger.notice("recovered an unfinished segment", metadata: [
                 "segment": "\(segment.name)", "adopted": "\(adopted.count)", "validBytes": "\(offset)"])
         }
+        // A mapping whose content never made it to disk (its writer crashed first) is left out:
+        // the next run fetches that message again.
+        let adoptedContent = Set(adopted.compactMap { $0.message?.contentHash })
+        adopted = try adopted.filter { entry in
+            try entry.message != nil || adoptedContent.contains(entry.contentHash) || vault.index.hasMessage(entry.contentHash)
+        }
         let knownAccounts = Set(try vault.index.accounts().map(\.id))
         try vault.index.commit(adopted, accountNames: accounts.filter { !knownAccounts.contains($0.key) },
                                segmentId: segment.id, committedLength: offset)

@@ -25,6 +25,7 @@ public final class Vault: @unchecked Sendable {
     public let settings: VaultSettings
     public let id: String
     let logger: Logger
+    let claims = ContentClaims()
     private let lock: VaultLock?
 
     public var segmentsDirectory: String { root + "/segments" }

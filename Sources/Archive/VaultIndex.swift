@@ -96,8 +96,15 @@ public final class VaultIndex: @unchecked Sendable {
 
     // MARK: Segments
 
-    public func nextSegmentNumber() throws -> Int64 {
-        try pool.read { db in (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM segment") ?? 0) + 1 }
+    /// Registers a new open segment with the next free number, atomically (parallel writers).
+    func registerNextSegment(now: Int64, name: (Int64) -> String) throws -> (Int64, String) {
+        try pool.write { db in
+            let id = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM segment") ?? 0) + 1
+            let segmentName = name(id)
+            try SegmentRecord(id: id, name: segmentName, state: "open", committedLength: 0, length: nil, sha256: nil,
+                              createdAt: now, sealedAt: nil).insert(db)
+            return (id, segmentName)
+        }
     }
 
     func registerSegment(id: Int64, name: String, now: Int64) throws {
@@ -182,6 +189,12 @@ public final class VaultIndex: @unchecked Sendable {
                 """)
             while let row = try rows.next() { totals[row[0]] = (row[1], row[2]) }
             return totals
+        }
+    }
+
+    public func registerAccount(id: String, name: String) throws {
+        try pool.write { db in
+            if try !AccountRecord.exists(db, key: id) { try AccountRecord(id: id, name: name).insert(db) }
         }
     }
 

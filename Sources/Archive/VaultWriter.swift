@@ -30,7 +30,14 @@ public final class VaultWriter {
     private var pendingBytes = 0
     private var batchStarted = Date()
     private var accountNames: [String: String] = [:]
-    private var current: (account: String, uidl: String, copies: Int, time: Int)?
+    private var current: (account: String, uidl: String, time: Int)?
+    /// How often this session has seen each (account, UIDL, content): identical copies under one UIDL.
+    private var sessionCopies: [String: Int] = [:]
+    /// Mappings whose content another writer is storing; indexed once that writer has committed.
+    private var deferred: [PendingEntry] = []
+    /// Mappings that could not be indexed because the writer storing their content failed.
+    public private(set) var droppedMappings: [(account: String, uidl: String)] = []
+    private var identity: ObjectIdentifier { ObjectIdentifier(self) }
 
     init(vault: Vault) throws {
         self.vault = vault
@@ -39,11 +46,11 @@ public final class VaultWriter {
 
     public func register(account id: String, name: String) { accountNames[id] = name }
 
-    /// Starts a message of `account` listed under `uidl` (`copies` times in this session).
-    public func beginMessage(account: String, uidl: String, copies: Int = 1, archivedAt: Date = Date()) throws {
+    /// Starts a message of `account` listed under `uidl`.
+    public func beginMessage(account: String, uidl: String, archivedAt: Date = Date()) throws {
         let segment = try openSegment()
         let time = Int(archivedAt.timeIntervalSince1970)
-        current = (account, uidl, copies, time)
+        current = (account, uidl, time)
         try encoder.begin(in: segment, account: account, uidl: uidl, archivedAt: time)
     }
 
@@ -60,10 +67,12 @@ public final class VaultWriter {
         let metadata = try encoder.finish(in: segment)
         let hash = metadata.contentHash
         let mappingKey = "\(current.account)\u{0}\(current.uidl)\u{0}\(hash)"
+        sessionCopies[mappingKey, default: 0] += 1
         let entry = PendingEntry(account: current.account, uidl: current.uidl, contentHash: hash, message: nil,
-                                 copies: current.copies, seenAt: Int64(current.time))
+                                 copies: sessionCopies[mappingKey] ?? 1, seenAt: Int64(current.time))
         let outcome: StoreOutcome
         let knownContent = try pendingHashes.contains(hash) || vault.index.hasMessage(hash)
+            || !vault.claims.claim(hash, for: identity)
         if knownContent {
             try segment.truncate(to: encoder.start)
             let knownMapping = try pendingMappings.contains(mappingKey)
@@ -114,11 +123,28 @@ public final class VaultWriter {
     public var uncommittedCount: Int { pending.count }
 
     /// Makes the batch durable: fsync the segment, then commit the index rows (invariant 1).
+    /// A mapping whose content another writer has not committed yet stays pending.
     public func commit() throws {
         guard current == nil else { throw ArchiveError.io("commit in the middle of a message") }
         if let segment { try segment.sync() }
-        guard !pending.isEmpty else { return }
-        try vault.index.commit(pending, accountNames: accountNames, segmentId: segment?.id, committedLength: segment?.length ?? 0)
+        var ready: [PendingEntry] = []
+        var waiting: [PendingEntry] = []
+        for entry in deferred + pending {
+            let contentPresent = try entry.message != nil || pendingHashes.contains(entry.contentHash)
+                || vault.index.hasMessage(entry.contentHash)
+            if contentPresent {
+                ready.append(entry)
+            } else if vault.claims.isClaimedByOther(entry.contentHash, than: identity) {
+                waiting.append(entry)
+            } else {
+                droppedMappings.append((entry.account, entry.uidl))
+            }
+        }
+        deferred = waiting
+        if !ready.isEmpty {
+            try vault.index.commit(ready, accountNames: accountNames, segmentId: segment?.id, committedLength: segment?.length ?? 0)
+        }
+        vault.claims.release(pendingHashes, for: identity)
         pending.removeAll(keepingCapacity: true)
         pendingHashes.removeAll(keepingCapacity: true)
         pendingMappings.removeAll(keepingCapacity: true)
@@ -126,17 +152,21 @@ public final class VaultWriter {
         batchStarted = Date()
     }
 
-    /// Commits what is pending and seals the segment (end of run).
+    /// Commits what is pending and seals the segment (end of run). Waits for other writers of this
+    /// process to commit content that this one's mappings refer to.
     public func close() throws {
         if current != nil { try abandonMessage() }
         try commit()
+        while !deferred.isEmpty {
+            usleep(50_000)
+            try commit()
+        }
         try sealSegment()
     }
 
     private func openSegment() throws -> SegmentFile {
         if let segment { return segment }
-        let id = try vault.index.nextSegmentNumber()
-        try vault.index.registerSegment(id: id, name: SegmentFile.name(for: id), now: Int64(Date().timeIntervalSince1970))
+        let (id, _) = try vault.index.registerNextSegment(now: Int64(Date().timeIntervalSince1970), name: SegmentFile.name(for:))
         let segment = try SegmentFile(id: id, directory: vault.segmentsDirectory)
         self.segment = segment
         batchStarted = Date()

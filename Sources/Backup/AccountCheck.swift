@@ -61,12 +61,13 @@ public enum AccountCheck {
         report.tlsVersion = client.tlsInfo?.version
         report.certificateSubject = client.tlsInfo?.certificateSubject
         report.certificateSHA256 = client.tlsInfo?.fingerprint
+        // Capabilities before login (STLS, SASL) and after it (PIPELINING on some servers) both count.
         let capabilities = client.capabilities
-        report.capabilities = capabilities.lines
-        report.pipelining = capabilities.pipelining
-        report.uidl = capabilities.has("UIDL")
-        report.top = capabilities.has("TOP")
-        report.sasl = capabilities.saslMechanisms
+        for line in capabilities.lines where !report.capabilities.contains(line) { report.capabilities.append(line) }
+        if report.sasl.isEmpty { report.sasl = capabilities.saslMechanisms }
+        report.pipelining = report.pipelining || capabilities.pipelining
+        report.uidl = report.uidl || capabilities.has("UIDL")
+        report.top = report.top || capabilities.has("TOP")
         report.expire = capabilities.expire
         report.loginDelay = capabilities.loginDelay
         report.implementation = capabilities.implementation

@@ -15,12 +15,17 @@ extension POP3Client {
     /// Retrieves `numbers` in order. With PIPELINING the RETR commands are sent ahead of their
     /// replies, at most `pipelineWindow` in flight; without it, one at a time. Replies are matched
     /// to commands strictly in order. Each message streams to `sink`; none is held whole in memory.
-    public func retrieve(_ numbers: [Int], into sink: RetrievalSink) async throws {
+    /// Once `shouldStop` answers true no further RETR is sent; those in flight are still read, so
+    /// the session stays in step and can end with QUIT. Returns how many replies were read.
+    @discardableResult
+    public func retrieve(_ numbers: [Int], into sink: RetrievalSink,
+                         shouldStop: () -> Bool = { false }) async throws -> Int {
         let window = capabilities.pipelining ? max(1, endpoint.pipelineWindow) : 1
         var nextToSend = 0
         do {
             for (index, number) in numbers.enumerated() {
-                if nextToSend - index < window && nextToSend < numbers.count {
+                if index == nextToSend && shouldStop() { return index }
+                if nextToSend - index < window && nextToSend < numbers.count && !shouldStop() {
                     let end = min(numbers.count, index + window)
                     try await transport.send(numbers[nextToSend..<end].map { .retr($0) })
                     nextToSend = end
@@ -38,6 +43,7 @@ extension POP3Client {
                 }
                 try await sink.messageFinished(number: number)
             }
+            return numbers.count
         } catch {
             throw POP3Error.from(error)
         }

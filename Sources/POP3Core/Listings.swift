@@ -2,12 +2,22 @@
 public struct UIDLEntry: Sendable, Equatable {
     public let number: Int
     public let uidl: String
+
+    public init(number: Int, uidl: String) {
+        self.number = number
+        self.uidl = uidl
+    }
 }
 
 /// A UIDL line the client would not accept, kept so that the message can be reported as skipped.
 public struct RejectedListingLine: Sendable, Equatable {
     public let line: String
     public let reason: String
+
+    public init(line: String, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
 }
 
 /// A parsed UIDL listing. Problems are scoped to their line: a bad line skips one message,

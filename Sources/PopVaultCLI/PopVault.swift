@@ -8,7 +8,7 @@ struct PopVault: AsyncParsableCommand {
         abstract: "Back up POP3 mailboxes into a local, verifiable, compressed archive.",
         discussion: "Exit codes: 0 ok, 1 some accounts failed, 2 usage or config error, 3 verify found damage.",
         version: "0.1.0",
-        subcommands: [InitCommand.self, CheckCommand.self])
+        subcommands: [InitCommand.self, CheckCommand.self, RunCommand.self, StatusCommand.self, VerifyCommand.self, ReindexCommand.self])
 }
 
 @main

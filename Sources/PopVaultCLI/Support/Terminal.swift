@@ -20,6 +20,12 @@ enum Terminal {
         }
     }
 
+    /// A one-line progress display on stderr (only call it when stderr is a terminal); nil clears it.
+    static func progress(_ text: String?) {
+        let bytes = Array(("\r\u{1B}[2K" + (text ?? "")).utf8)
+        _ = bytes.withUnsafeBytes { Foundation.write(2, $0.baseAddress, $0.count) }
+    }
+
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -1,0 +1,116 @@
+import Archive
+import Config
+import Foundation
+import Logging
+import POP3Core
+
+/// `popvault run`: walks the accounts, `parallel` at a time and at most `per_host_connections`
+/// per server. One account's failure never stops the others. Transient failures (in use, login
+/// delay, temporary server errors, network) are retried with exponential back-off within the
+/// run; each retry resumes where the last attempt's committed work ended.
+public struct BackupScheduler: Sendable {
+    public let defaults: Defaults
+    public let vault: Vault
+    public let logger: Logger
+    public let stop: StopFlag
+    public let dryRun: Bool
+    /// Called as messages arrive (for a progress display); must be cheap.
+    public let progress: @Sendable (AccountReport) -> Void
+    /// The first retry waits this long, each further one twice as long (capped at 60 s).
+    public var initialBackoffSeconds = 2.0
+
+    public init(defaults: Defaults, vault: Vault, logger: Logger, stop: StopFlag, dryRun: Bool,
+                progress: @escaping @Sendable (AccountReport) -> Void = { _ in }) {
+        self.defaults = defaults
+        self.vault = vault
+        self.logger = logger
+        self.stop = stop
+        self.dryRun = dryRun
+        self.progress = progress
+    }
+
+    public func run(_ accounts: [AccountConfig]) async -> RunReport {
+        let started = Date()
+        let limiter = HostLimiter(limit: defaults.perHostConnections)
+        var reports: [String: AccountReport] = [:]
+        await withTaskGroup(of: AccountReport.self) { group in
+            var pending = accounts.makeIterator()
+            var running = 0
+            while running < defaults.parallel, let account = pending.next() {
+                group.addTask { await self.backUp(account, limiter: limiter) }
+                running += 1
+            }
+            for await report in group {
+                reports[report.account] = report
+                if let account = pending.next(), !stop.isRaised {
+                    group.addTask { await self.backUp(account, limiter: limiter) }
+                }
+            }
+        }
+        let ordered = accounts.map { reports[$0.name] ?? Self.notStarted($0) }
+        return RunReport(startedAt: started, finishedAt: Date(), dryRun: dryRun, accounts: ordered)
+    }
+
+    private static func notStarted(_ account: AccountConfig) -> AccountReport {
+        var report = AccountReport(account: account.name)
+        report.errors = ["not started: the run was interrupted"]
+        report.interrupted = true
+        return report
+    }
+
+    func backUp(_ account: AccountConfig, limiter: HostLimiter) async -> AccountReport {
+        let started = Date()
+        var report = AccountReport(account: account.name)
+        await limiter.acquire(account.host.lowercased())
+        let deadline = started.addingTimeInterval(Double(defaults.accountTimeLimitSeconds))
+        let stop = self.stop
+        let session = AccountSession(account: account, defaults: defaults, vault: vault,
+                                     logger: logger, shouldStop: { stop.isRaised || Date() > deadline },
+                                     dryRun: dryRun, progress: progress)
+        for attempt in 1...max(1, defaults.retries) {
+            report.attempts = attempt
+            do {
+                try await session.run(into: &report)
+                report.result = report.skipped.isEmpty && !report.interrupted ? .ok : .partial
+                if Date() > deadline { report.errors.append("stopped at the account time limit (\(defaults.accountTimeLimitSeconds) s)") }
+                break
+            } catch {
+                report.errors.append("attempt \(attempt): \(error)")
+                let transient = (error as? POP3Error)?.isTransient ?? false
+                logger.warning("account failed", metadata: ["account": "\(account.name)", "attempt": "\(attempt)", "error": "\(error)"])
+                if transient && attempt < defaults.retries && !stop.isRaised && Date() < deadline {
+                    let delay = min(60, initialBackoffSeconds * pow(2, Double(attempt - 1)))
+                    try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                    continue
+                }
+                report.result = report.fetched > 0 ? .partial : .failed
+                report.advice = FailureAdvice.advice(for: error, account: account)
+                break
+            }
+        }
+        await limiter.release(account.host.lowercased())
+        report.durationSeconds = Date().timeIntervalSince(started)
+        if !dryRun { record(report, account: account, started: started) }
+        return report
+    }
+
+    private func record(_ report: AccountReport, account: AccountConfig, started: Date) {
+        var run = RunRecord(accountId: account.id, startedAt: Int64(started.timeIntervalSince1970))
+        run.finishedAt = Int64(Date().timeIntervalSince1970)
+        run.result = report.result.rawValue
+        run.fetched = report.fetched
+        run.newMessages = report.stored
+        run.bytes = Int64(report.bytes)
+        run.skipped = report.skipped.count
+        run.remapped = report.reidentified
+        run.onServerCount = report.onServerMessages
+        run.onServerBytes = report.onServerBytes.map(Int64.init)
+        run.error = report.errors.last
+        do {
+            try vault.index.registerAccount(id: account.id, name: account.name)
+            _ = try vault.index.record(run)
+        } catch {
+            logger.error("cannot record the run in the index", metadata: ["account": "\(account.name)", "error": "\(error)"])
+        }
+    }
+}

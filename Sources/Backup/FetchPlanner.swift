@@ -1,0 +1,57 @@
+import POP3Core
+
+/// One server message to retrieve.
+public struct PlannedFetch: Sendable, Equatable {
+    public let number: Int
+    public let uidl: String
+    public let sizeHint: Int?
+}
+
+/// A message left behind, and why. A run that leaves any behind is "partial", never "ok".
+public struct SkippedMessage: Sendable, Equatable, Codable {
+    public let uidl: String
+    public let reason: String
+}
+
+/// What to do with a server's listing.
+public struct FetchPlan: Sendable, Equatable {
+    public var fetch: [PlannedFetch] = []
+    /// Listed messages already in the vault.
+    public var alreadyArchived = 0
+    public var skipped: [SkippedMessage] = []
+    /// UIDLs the server listed more than once (RFC 1939 allows identical copies to share one).
+    public var duplicatedUIDLs = 0
+    public var bytesToFetch: Int { fetch.reduce(0) { $0 + ($1.sizeHint ?? 0) } }
+}
+
+/// Decides which messages to retrieve. Pure: the listing, what the vault holds, the limits in,
+/// a plan out.
+///
+/// A UIDL listed once is fetched unless the vault has it. A UIDL listed n times is fetched —
+/// every copy — until the vault holds n copies of it, so two different messages sharing a
+/// UIDL are never conflated: the content hash tells them apart.
+public enum FetchPlanner {
+    public static func plan(listing: UIDLListing, archivedCopies: [String: Int], sizes: [Int: Int],
+                            maxMessageBytes: Int?) -> FetchPlan {
+        var plan = FetchPlan()
+        var listed: [String: Int] = [:]
+        for entry in listing.entries { listed[entry.uidl, default: 0] += 1 }
+        plan.duplicatedUIDLs = listed.values.filter { $0 > 1 }.count
+        for entry in listing.entries {
+            if archivedCopies[entry.uidl, default: 0] >= listed[entry.uidl, default: 1] {
+                plan.alreadyArchived += 1
+                continue
+            }
+            let size = sizes[entry.number]
+            if let limit = maxMessageBytes, let size, size > limit {
+                plan.skipped.append(SkippedMessage(uidl: entry.uidl, reason: "\(size) bytes is over max_message_size (\(limit))"))
+                continue
+            }
+            plan.fetch.append(PlannedFetch(number: entry.number, uidl: entry.uidl, sizeHint: size))
+        }
+        for rejected in listing.rejected {
+            plan.skipped.append(SkippedMessage(uidl: rejected.line, reason: "unusable UIDL line: \(rejected.reason)"))
+        }
+        return plan
+    }
+}
