@@ -1,0 +1,185 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `popvault run` against a real Dovecot, through the real binary.
+@Suite(.serialized) struct RunCommandTests {
+    struct Setup {
+        let server: DovecotServer
+        let directory: TemporaryDirectory
+        let configPath: String
+        var vault: String { directory.file("vault") }
+        var environment: [String: String]
+
+        func run(_ arguments: [String]) throws -> ProcessResult {
+            try CLIHarness.run(arguments + ["--config", configPath], environment: environment)
+        }
+
+        func report(_ result: ProcessResult) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)\n\(result.stderr)")
+        }
+
+        func accounts(_ result: ProcessResult) throws -> [String: [String: Any]] {
+            let list = try #require(try report(result)["accounts"] as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: list.map { ($0["account"] as? String ?? "", $0) })
+        }
+    }
+
+    static func withSetup(users: [(String, Int)], wrongPasswordFor: Set<String> = [], extraConfig: [String] = [],
+                          port: ((DovecotServer) -> Int)? = nil, _ body: (inout Setup) async throws -> Void) async throws {
+        let server = try DovecotServer(users: users.map { .init($0.0, password: "\($0.0)-pw") }, extraConfig: extraConfig)
+        defer { server.shutdown() }
+        var seed: UInt64 = 11
+        for (user, count) in users {
+            var builder = CorpusBuilder(seed: seed, profile: CorpusProfile(attachmentEvery: 10, attachmentSize: { Int(10_000 + $0 * 300_000) },
+                                                                           includeCPythonEmailData: true))
+            _ = try builder.fill(maildir: server.maildir(for: user), count: count)
+            seed += 1
+        }
+        try server.start()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var environment: [String: String] = [:]
+        var accounts: [(String, String, String)] = []
+        for (user, _) in users {
+            let variable = "PW_\(user.uppercased())"
+            environment[variable] = wrongPasswordFor.contains(user) ? "wrong" : "\(user)-pw"
+            accounts.append((user, user, variable))
+        }
+        var config = CLIHarness.config(vault: directory.file("vault"), server: server, accounts: accounts,
+                                       extra: "[defaults]\nretries = 1\nparallel = 3\n")
+        if let port {
+            config = config.replacingOccurrences(of: "port = \(server.tlsPort)", with: "port = \(port(server))")
+        }
+        let configPath = directory.file("popvault.toml")
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        var setup = Setup(server: server, directory: directory, configPath: configPath, environment: environment)
+        try await body(&setup)
+    }
+
+    /// Every message file in the user's Maildir, by canonical SHA-256.
+    static func maildirHashes(_ server: DovecotServer, _ user: String) throws -> [String] {
+        var hashes: [String] = []
+        for sub in ["cur", "new"] {
+            let dir = server.maildir(for: user) + "/" + sub
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
+                let bytes = try #require(FileManager.default.contents(atPath: dir + "/" + name))
+                hashes.append(Canonical.sha256Hex(Canonical.form(Array(bytes))))
+            }
+        }
+        return hashes
+    }
+
+    /// What the vault holds for an account, read through the index and re-hashed by verify.
+    static func vaultHashes(_ vault: String, account: String) throws -> [String] {
+        let python = """
+        import sqlite3, sys
+        db = sqlite3.connect(sys.argv[1])
+        for (h,) in db.execute("SELECT contentHash FROM mailboxEntry WHERE accountId = ?", (sys.argv[2],)):
+            print(h)
+        """
+        let result = try ProcessRunner.run(ProcessRunner.which("python3") ?? "/usr/bin/python3", ["-c", python, vault + "/index.sqlite", account])
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+
+    static func blobCount(_ vault: String) throws -> Int {
+        let result = try ProcessRunner.run("/bin/sh", ["-c", "zcat \(vault)/segments/*.mbox.gz | grep -c '^From MAILER-DAEMON ' || true"])
+        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    @Test func threeAccountsOneFailingThenIncrementalRuns() async throws {
+        try await Self.withSetup(users: [("alice", 120), ("bob", 80), ("carol", 10)], wrongPasswordFor: ["carol"]) { setup in
+            let first = try setup.run(["run", "--json"])
+            #expect(first.status == 1, "\(first.stderr)")
+            let accounts = try setup.accounts(first)
+            #expect(accounts["alice"]?["result"] as? String == "ok")
+            #expect(accounts["bob"]?["result"] as? String == "ok")
+            #expect(accounts["carol"]?["result"] as? String == "failed")
+            #expect((accounts["carol"]?["advice"] as? String)?.contains("user") == true)
+            #expect(accounts["alice"]?["fetched"] as? Int == 120)
+            for user in ["alice", "bob"] {
+                #expect(Set(try Self.vaultHashes(setup.vault, account: user)) == Set(try Self.maildirHashes(setup.server, user)), "\(user)")
+            }
+            let verify = try setup.run(["verify", "--full"])
+            #expect(verify.status == 0, "\(verify.stdout)")
+
+            setup.environment["PW_CAROL"] = "carol-pw"
+            let second = try setup.run(["run", "--json", "--account", "alice", "--account", "bob"])
+            #expect(second.status == 0)
+            #expect(try setup.accounts(second).values.allSatisfy { $0["fetched"] as? Int == 0 })
+
+            var builder = CorpusBuilder(seed: 777, profile: .textOnly)
+            _ = try builder.fill(maildir: setup.server.maildir(for: "alice"), count: 100)
+            try setup.server.handMailToNobody()
+            let third = try setup.run(["run", "--json"])
+            #expect(third.status == 0, "\(third.stderr)")
+            let after = try setup.accounts(third)
+            #expect(after["alice"]?["fetched"] as? Int == 100)
+            #expect(after["alice"]?["stored"] as? Int == 100)
+            #expect(after["bob"]?["fetched"] as? Int == 0)
+            #expect(after["carol"]?["fetched"] as? Int == 10)
+            #expect(try Self.blobCount(setup.vault) == Set(try Self.vaultHashes(setup.vault, account: "alice")
+                + Self.vaultHashes(setup.vault, account: "bob") + Self.vaultHashes(setup.vault, account: "carol")).count)
+        }
+    }
+
+    @Test func quietJsonReportMetricsAndStatus() async throws {
+        try await Self.withSetup(users: [("alice", 30)]) { setup in
+            let reportFile = setup.directory.file("report.json")
+            let metrics = setup.directory.file("metrics.prom")
+            let quiet = try setup.run(["run", "--quiet", "--report", reportFile, "--metrics-file", metrics])
+            #expect(quiet.status == 0)
+            #expect(quiet.stdout.isEmpty && quiet.stderr.isEmpty, "quiet printed: \(quiet.stdout)\(quiet.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportFile))) as? [String: Any])
+            let account = try #require((report["accounts"] as? [[String: Any]])?.first)
+            #expect(account["fetched"] as? Int == 30 && account["onServerMessages"] as? Int == 30)
+            let prom = try String(contentsOfFile: metrics, encoding: .utf8)
+            #expect(prom.contains("popvault_account_success{account=\"alice\"} 1"))
+            #expect(prom.contains("popvault_account_fetched_messages{account=\"alice\"} 30"))
+            let status = try setup.run(["status", "--json"])
+            let statuses = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])
+            #expect(statuses.first?["archivedMessages"] as? Int == 30 && statuses.first?["lastResult"] as? String == "ok")
+            setup.environment["PW_ALICE"] = "wrong"
+            let failing = try setup.run(["run", "--quiet"])
+            #expect(failing.status == 1 && failing.stdout.isEmpty && failing.stderr.contains("alice"))
+            let dry = try setup.run(["run", "--dry-run", "--json"])
+            #expect(dry.status == 1)
+        }
+    }
+
+    @Test func duplicateUIDLsKeepBothMessages() async throws {
+        try await Self.withSetup(users: [("alice", 0)], extraConfig: ["pop3_reuse_xuidl = yes"]) { setup in
+            var builder = CorpusBuilder(seed: 5, profile: .textOnly)
+            for body in ["first message", "second, different message"] {
+                _ = try builder.write(Array("X-UIDL: same-uidl\nSubject: \(body)\n\n\(body)\n".utf8), into: setup.server.maildir(for: "alice"))
+            }
+            try setup.server.handMailToNobody()
+            let run = try setup.run(["run", "--json"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(try setup.accounts(run)["alice"]?["duplicatedUIDLs"] as? Int == 1)
+            #expect(Set(try Self.vaultHashes(setup.vault, account: "alice")) == Set(try Self.maildirHashes(setup.server, "alice")))
+            #expect(try Self.vaultHashes(setup.vault, account: "alice").count == 2)
+            let again = try setup.run(["run", "--json"])
+            #expect(try setup.accounts(again)["alice"]?["fetched"] as? Int == 0)
+        }
+    }
+
+    @Test func uidlResetStoresNoNewBytes() async throws {
+        try await Self.withSetup(users: [("alice", 60)]) { setup in
+            #expect(try setup.run(["run"]).status == 0)
+            let blobs = try Self.blobCount(setup.vault)
+            setup.server.uidlFormat = "%g"
+            try setup.server.restart()
+            setup.environment["POPVAULT_CONFIG"] = nil
+            let config = try String(contentsOfFile: setup.configPath, encoding: .utf8)
+            let updated = config.replacingOccurrences(of: #"port = \d+"#, with: "port = \(setup.server.tlsPort)", options: .regularExpression)
+            try updated.write(toFile: setup.configPath, atomically: true, encoding: .utf8)
+            let rerun = try setup.run(["run", "--json"])
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            let alice = try #require(try setup.accounts(rerun)["alice"])
+            #expect(alice["stored"] as? Int == 0 && alice["reidentified"] as? Int == 60)
+            #expect(try Self.blobCount(setup.vault) == blobs)
+            #expect(try setup.run(["verify", "--full"]).status == 0)
+        }
+    }
+}
