@@ -70,7 +70,7 @@ let package = Package(
 
         // Helpers for tests, the demo and the benchmark: a private Dovecot, corpora, a crash-test writer.
         .executableTarget(name: "PopVaultLab", dependencies: [
-            "TestSupport", "Archive",
+            "TestSupport", "Archive", "POP3", "POP3Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -20,7 +20,12 @@ public struct HeaderSummary: Sendable, Equatable {
     public static func parse(_ bytes: some Collection<UInt8>) -> HeaderSummary {
         var summary = HeaderSummary()
         var fields: [(String, String)] = []
-        for rawLine in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+        // Only the header block: up to the first empty line.
+        var header = Array(bytes)
+        if let end = header.indices.first(where: { $0 > 0 && header[$0] == 10 && header[$0 - 1] == 10 }) {
+            header.removeSubrange(end...)
+        }
+        for rawLine in String(decoding: header, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.isEmpty { break }
             if let first = line.first, first == " " || first == "\t", !fields.isEmpty {
@@ -48,16 +53,28 @@ public struct HeaderSummary: Sendable, Equatable {
         cleaned = cleaned.trimmingCharacters(in: .whitespaces)
         if let comma = cleaned.firstIndex(of: ",") { cleaned = cleaned[cleaned.index(after: comma)...].trimmingCharacters(in: .whitespaces) }
         cleaned = cleaned.replacingOccurrences(of: " GMT", with: " +0000").replacingOccurrences(of: " UT", with: " +0000")
-        for format in ["d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yy HH:mm:ss Z"] {
-            if let date = dateFormatter(format).date(from: cleaned) { return Int(date.timeIntervalSince1970) }
-        }
-        return nil
+        return DateParsers.shared.parse(cleaned)
     }
+}
 
-    private static func dateFormatter(_ format: String) -> DateFormatter {
+/// DateFormatter is costly to create (ICU), so the parsers are made once and used under a lock
+/// (a formatter is not safe to share between threads unguarded).
+private final class DateParsers: @unchecked Sendable {
+    static let shared = DateParsers()
+    private let lock = NSLock()
+    private let formatters: [DateFormatter] = ["d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yy HH:mm:ss Z"].map { format in
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = format
         return formatter
+    }
+
+    func parse(_ text: String) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        for formatter in formatters {
+            if let date = formatter.date(from: text) { return Int(date.timeIntervalSince1970) }
+        }
+        return nil
     }
 }

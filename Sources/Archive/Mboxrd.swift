@@ -1,3 +1,5 @@
+import Foundation
+
 /// mboxrd quoting (a `From ` line preceded by any number of `>` gains one more `>`), done as
 /// the bytes stream past, so a message of any size is quoted in bounded memory.
 public struct MboxrdQuoter: Sendable {
@@ -7,6 +9,35 @@ public struct MboxrdQuoter: Sendable {
     private static let from = Array("From ".utf8)
 
     public init() {}
+
+    /// How many leading bytes of `input` need no quoting and can be used as they are: everything
+    /// up to the last LF, when nothing is held and no `From ` occurs in it (the common case:
+    /// base64 and most text). The quoter's state moves past them.
+    public mutating func passThroughLength(_ input: UnsafeRawBufferPointer) -> Int {
+        guard held.isEmpty, let base = input.baseAddress, input.count > 0 else { return 0 }
+        var lastNewline = input.count - 1
+        while lastNewline >= 0 && input[lastNewline] != 10 { lastNewline -= 1 }
+        guard lastNewline >= 0 else { return 0 }
+        let length = lastNewline + 1
+        if Self.contains(from: base, length: length) { return 0 }
+        atLineStart = true
+        return length
+    }
+
+    /// Whether `From ` occurs anywhere in the first `length` bytes (memchr for each `F`).
+    private static func contains(from base: UnsafeRawPointer, length: Int) -> Bool {
+        var position = 0
+        while position + 5 <= length, let found = memchr(base + position, Int32(UInt8(ascii: "F")), length - position - 4) {
+            let index = UnsafeRawPointer(found) - base
+            let p = base.assumingMemoryBound(to: UInt8.self)
+            if p[index + 1] == UInt8(ascii: "r") && p[index + 2] == UInt8(ascii: "o") && p[index + 3] == UInt8(ascii: "m")
+                && p[index + 4] == UInt8(ascii: " ") {
+                return true
+            }
+            position = index + 1
+        }
+        return false
+    }
 
     public mutating func quote(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
         var index = 0

@@ -43,8 +43,13 @@ final class MemberEncoder {
         if prefix.count < HeaderSummary.prefixLimit {
             prefix.append(contentsOf: bytes.prefix(HeaderSummary.prefixLimit - prefix.count))
         }
+        let base64 = Base64Detector.looksLikeBase64(bytes)
+        try segment.appending { buffer in withUnsafeMutablePointer(to: &buffer) { deflater.setHuffmanOnly(base64, into: $0) } }
+        let unchanged = quoter.passThroughLength(bytes)
+        if unchanged > 0 { try deflate(UnsafeRawBufferPointer(rebasing: bytes[0..<unchanged]), in: segment, finish: false) }
+        guard unchanged < bytes.count else { return }
         quoted.removeAll(keepingCapacity: true)
-        quoter.quote(bytes, into: &quoted)
+        quoter.quote(UnsafeRawBufferPointer(rebasing: bytes[unchanged...]), into: &quoted)
         try deflate(quoted, in: segment, finish: false)
     }
 
@@ -72,11 +77,13 @@ final class MemberEncoder {
     }
 
     private func deflate(_ bytes: [UInt8], in segment: SegmentFile, finish: Bool) throws {
-        try bytes.withUnsafeBytes { raw in
-            crc = CRC32.update(crc, raw)
-            uncompressedSize &+= UInt32(truncatingIfNeeded: raw.count)
-            try segment.appending { deflater.compress(raw, finish: finish, into: &$0) }
-        }
+        try bytes.withUnsafeBytes { try deflate($0, in: segment, finish: finish) }
+    }
+
+    private func deflate(_ raw: UnsafeRawBufferPointer, in segment: SegmentFile, finish: Bool) throws {
+        crc = CRC32.update(crc, raw)
+        uncompressedSize &+= UInt32(truncatingIfNeeded: raw.count)
+        try segment.appending { deflater.compress(raw, finish: finish, into: &$0) }
     }
 
     static func trailer(crc: UInt32, size: UInt32) -> [UInt8] {

@@ -126,6 +126,16 @@ public final class VaultWriter {
     /// A mapping whose content another writer has not committed yet stays pending.
     public func commit() throws {
         guard current == nil else { throw ArchiveError.io("commit in the middle of a message") }
+        // Claims go even if the commit fails, so that no other writer waits for them forever; the
+        // entries of a failed batch are not indexed, and the next run fetches those messages again.
+        defer {
+            vault.claims.release(pendingHashes, for: identity)
+            pending.removeAll(keepingCapacity: true)
+            pendingHashes.removeAll(keepingCapacity: true)
+            pendingMappings.removeAll(keepingCapacity: true)
+            pendingBytes = 0
+            batchStarted = Date()
+        }
         if let segment { try segment.sync() }
         var ready: [PendingEntry] = []
         var waiting: [PendingEntry] = []
@@ -144,12 +154,6 @@ public final class VaultWriter {
         if !ready.isEmpty {
             try vault.index.commit(ready, accountNames: accountNames, segmentId: segment?.id, committedLength: segment?.length ?? 0)
         }
-        vault.claims.release(pendingHashes, for: identity)
-        pending.removeAll(keepingCapacity: true)
-        pendingHashes.removeAll(keepingCapacity: true)
-        pendingMappings.removeAll(keepingCapacity: true)
-        pendingBytes = 0
-        batchStarted = Date()
     }
 
     /// Commits what is pending and seals the segment (end of run). Waits for other writers of this

@@ -5,8 +5,11 @@ import CZlib
 final class Deflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private var scratch = [UInt8](repeating: 0, count: 128 * 1024)
+    private let level: Int32
+    private var huffmanOnly = false
 
     init(level: Int32) throws(ArchiveError) {
+        self.level = level
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let status = deflateInit2_(stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -44,7 +47,29 @@ final class Deflater {
     }
 
     /// Ready for the next member.
-    func reset() { deflateReset(stream) }
+    func reset() {
+        deflateReset(stream)
+        if huffmanOnly { setHuffmanOnly(false, into: nil) }
+    }
+
+    /// Switches between LZ77 + Huffman (text) and Huffman coding alone (base64 attachments, where
+    /// LZ77 finds almost nothing and costs most of the time). The stream stays one standard
+    /// deflate stream; zlib ends the current block at the switch.
+    func setHuffmanOnly(_ on: Bool, into output: UnsafeMutablePointer<[UInt8]>?) {
+        guard on != huffmanOnly else { return }
+        huffmanOnly = on
+        let strategy = on ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY
+        while true {
+            let (status, produced): (Int32, Int) = scratch.withUnsafeMutableBytes { buffer in
+                stream.pointee.next_out = buffer.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = uInt(buffer.count)
+                let status = deflateParams(stream, level, strategy)
+                return (status, buffer.count - Int(stream.pointee.avail_out))
+            }
+            output?.pointee.append(contentsOf: scratch[0..<produced])
+            if status != Z_BUF_ERROR || produced == 0 { break }
+        }
+    }
 }
 
 /// Raw inflate of one member's deflate data. `inflate` reports how much input it consumed,

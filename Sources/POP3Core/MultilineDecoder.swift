@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Turns the data of a multi-line reply (RFC 1939 §3) into canonical message bytes as they
 /// arrive: a leading `.` is removed from each line, CRLF becomes LF, and the reply ends at a
 /// line holding only `.`. It keeps no more than one pending byte between calls, so a message
@@ -77,32 +71,51 @@ public struct MultilineDecoder: Sendable {
                     state = .inLine
                 }
             case .inLine:
-                i = copyLineContent(base, from: i, count: count, into: &output)
+                i = copyLines(base, from: i, count: count, into: &output)
             }
         }
         return count
     }
 
-    /// Copies from `start` up to and including the next LF (with a CR before it dropped), or to the
-    /// end of the input; updates the state. This is the hot path: one `memchr` and one bulk copy per line.
-    private mutating func copyLineContent(_ base: UnsafePointer<UInt8>, from start: Int, count: Int,
-                                          into output: inout [UInt8]) -> Int {
-        let remaining = count - start
-        guard let found = memchr(base + start, Int32(UInt8(ascii: "\n")), remaining) else {
-            var end = count
-            if base[end - 1] == UInt8(ascii: "\r") {
-                end -= 1
-                state = .sawCR
+    /// The hot path: copies line content in one pass, turning CRLF into LF, until the input ends
+    /// or a line starts with `.` (left to the state machine). Writes straight into `output`'s storage.
+    private mutating func copyLines(_ base: UnsafePointer<UInt8>, from start: Int, count: Int,
+                                    into output: inout [UInt8]) -> Int {
+        let before = output.count
+        output.append(contentsOf: repeatElement(0, count: count - start))
+        var written = 0
+        var i = start
+        output.withUnsafeMutableBufferPointer { buffer in
+            guard let out = buffer.baseAddress.map({ $0 + before }) else { return }
+            var lineStart = false
+            while i < count {
+                let byte = base[i]
+                if lineStart && byte == UInt8(ascii: ".") { break }
+                lineStart = false
+                if byte == UInt8(ascii: "\r") {
+                    if i + 1 == count { break }
+                    if base[i + 1] == UInt8(ascii: "\n") {
+                        out[written] = UInt8(ascii: "\n")
+                        written += 1
+                        i += 2
+                        lineStart = true
+                        continue
+                    }
+                } else if byte == UInt8(ascii: "\n") {
+                    lineStart = true
+                }
+                out[written] = byte
+                written += 1
+                i += 1
             }
-            output.append(contentsOf: UnsafeBufferPointer(start: base + start, count: end - start))
-            return count
+            if i < count {
+                state = lineStart ? .lineStart : .sawCR
+                if !lineStart { i += 1 }  // the CR at the end of the input is pending
+            } else {
+                state = lineStart ? .lineStart : .inLine
+            }
         }
-        let newline = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
-        var contentEnd = newline
-        if contentEnd > start && base[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
-        output.append(contentsOf: UnsafeBufferPointer(start: base + start, count: contentEnd - start))
-        output.append(UInt8(ascii: "\n"))
-        state = .lineStart
-        return newline + 1
+        output.removeLast(count - start - written)
+        return i
     }
 }

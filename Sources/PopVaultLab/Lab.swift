@@ -9,7 +9,7 @@ struct Lab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "popvault-lab",
         abstract: "Test, demo and benchmark helpers for popvault (not installed for users).",
-        subcommands: [Serve.self, AddMail.self, StoreLoop.self])
+        subcommands: [Serve.self, AddMail.self, StoreLoop.self, RetrieveBench.self, StoreBench.self, LookupBench.self])
 }
 
 /// Starts a private Dovecot with users and sample mail, writes `KEY=value` lines describing it

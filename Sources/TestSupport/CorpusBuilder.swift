@@ -48,12 +48,13 @@ public struct CorpusProfile: Sendable {
         draw > 0.998 ? 20 * 1024 * 1024 : Int(20_000 + draw * 200_000)
     }, includeCPythonEmailData: true)
 
-    /// For the benchmark: about 10% of messages with attachments; 75% of them 50 KB–1 MB,
-    /// 22% 1–5 MB, 3% 5–20 MB. 10,000 messages come to about 1.4 GB.
+    /// For the benchmark: about 10% of messages with attachments; before base64 (which adds a
+    /// third), 75% of them 40–750 KB, 22% 0.75–3.75 MB, 3% 3.75–15 MB. 10,000 messages come to
+    /// about 1.4 GB.
     public static let realistic = CorpusProfile(attachmentEvery: 10, attachmentSize: { draw in
-        if draw < 0.75 { return Int(50_000 + draw / 0.75 * 950_000) }
-        if draw < 0.97 { return Int(1_000_000 + (draw - 0.75) / 0.22 * 4_000_000) }
-        return Int(5_000_000 + (draw - 0.97) / 0.03 * 15_000_000)
+        if draw < 0.75 { return Int(40_000 + draw / 0.75 * 710_000) }
+        if draw < 0.97 { return Int(750_000 + (draw - 0.75) / 0.22 * 3_000_000) }
+        return Int(3_750_000 + (draw - 0.97) / 0.03 * 11_250_000)
     }, includeCPythonEmailData: false)
 
     /// Text only (for quick runs).
