@@ -34,7 +34,7 @@ struct RetrieveBench: AsyncParsableCommand {
         }
         try await client.quit()
         let seconds = Date().timeIntervalSince(started)
-        print("messages=\(sink.messages) bytes=\(sink.bytes) seconds=\(String(format: "%.3f", seconds))")
+        print("messages=\(sink.messages) bytes=\(sink.bytes) seconds=\(String(format: "%.3f", seconds)) peak_rss_kib=\(peakResidentKiB())")
     }
 }
 
@@ -147,4 +147,14 @@ struct LookupBench: ParsableCommand {
         timings.sort()
         print("uidls=\(found) lookup_seconds_median=\(String(format: "%.3f", timings[2])) min=\(String(format: "%.3f", timings[0]))")
     }
+}
+
+/// This process's peak resident memory (VmHWM), which starts afresh at exec — unlike
+/// `ru_maxrss` from wait4, which Linux carries over from the process that spawned it.
+func peakResidentKiB() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+    }
+    return 0
 }

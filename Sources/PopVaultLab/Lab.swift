@@ -125,6 +125,7 @@ func corpusProfile(_ name: String) -> CorpusProfile {
     switch name {
     case "realistic": return .realistic
     case "text": return .textOnly
+    case "huge": return CorpusProfile(attachmentEvery: 1, attachmentSize: { _ in 50 * 1024 * 1024 }, includeCPythonEmailData: false)
     default: return .test
     }
 }

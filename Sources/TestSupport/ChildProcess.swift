@@ -44,6 +44,15 @@ public final class ChildProcess: @unchecked Sendable {
         return !exited
     }
 
+    /// Waits for the child to exit; returns its exit status (-1 if a signal ended it).
+    @discardableResult
+    public func waitForExit() -> Int32 {
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        exited = true
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1
+    }
+
     /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds; reaps the child.
     public func terminate(grace: Double = 10) {
         guard isRunning else { return }
