@@ -44,17 +44,7 @@ public struct MboxrdQuoter: Sendable {
         let count = input.count
         while index < count {
             if !atLineStart && held.isEmpty {
-                // Copy up to and including the next LF in one go.
-                var end = index
-                while end < count && input[end] != 10 { end += 1 }
-                if end < count {
-                    output.append(contentsOf: input[index...end])
-                    atLineStart = true
-                    index = end + 1
-                } else {
-                    output.append(contentsOf: input[index..<count])
-                    index = count
-                }
+                (index, atLineStart) = copyRestOfLine(input, from: index, into: &output)
                 continue
             }
             let byte = input[index]
@@ -99,16 +89,7 @@ public struct MboxrdUnquoter: Sendable {
         let count = input.count
         while index < count {
             if !atLineStart && held.isEmpty {
-                var end = index
-                while end < count && input[end] != 10 { end += 1 }
-                if end < count {
-                    output.append(contentsOf: input[index...end])
-                    atLineStart = true
-                    index = end + 1
-                } else {
-                    output.append(contentsOf: input[index..<count])
-                    index = count
-                }
+                (index, atLineStart) = copyRestOfLine(input, from: index, into: &output)
                 continue
             }
             let byte = input[index]
@@ -136,4 +117,17 @@ public struct MboxrdUnquoter: Sendable {
         held.removeAll()
         atLineStart = true
     }
+}
+
+/// Copies from `start` up to and including the next LF (or to the end of the input) in one go.
+/// Returns where copying stopped and whether it stopped at a line start.
+private func copyRestOfLine(_ input: UnsafeRawBufferPointer, from start: Int, into output: inout [UInt8]) -> (Int, Bool) {
+    guard let base = input.baseAddress,
+          let found = memchr(base + start, Int32(UInt8(ascii: "\n")), input.count - start) else {
+        output.append(contentsOf: input[start...])
+        return (input.count, false)
+    }
+    let end = UnsafeRawPointer(found) - base
+    output.append(contentsOf: input[start...end])
+    return (end + 1, true)
 }

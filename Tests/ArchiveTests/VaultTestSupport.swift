@@ -42,15 +42,6 @@ enum VaultFixture {
     }
 
     static func labBinary() -> String {
-        CLIBinary.path("popvault-lab")
-    }
-}
-
-enum CLIBinary {
-    static func path(_ name: String) -> String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while directory.path.contains(".xctest") { directory.deleteLastPathComponent() }
-        return directory.appendingPathComponent(name).path
+        BuiltProducts.path(of: "popvault-lab")
     }
 }

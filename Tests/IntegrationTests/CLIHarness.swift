@@ -3,14 +3,7 @@ import TestSupport
 
 /// Runs the real `popvault` binary, built beside the test bundle.
 enum CLIHarness {
-    static var binary: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if directory.pathExtension == "xctest" || directory.path.contains(".xctest") {
-            while directory.path.contains(".xctest") { directory.deleteLastPathComponent() }
-        }
-        return directory.appendingPathComponent("popvault").path
-    }
+    static var binary: String { BuiltProducts.path(of: "popvault") }
 
     static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ProcessResult {
         var environment = ProcessInfo.processInfo.environment

@@ -36,7 +36,7 @@ import Testing
         }) { server in
             // In a process of its own, so that no other test's memory is counted.
             let output = server.directory.file("retrieve.out")
-            let child = try ChildProcess(CLIBinaryPath.lab, ["retrieve-bench", "--port", "\(server.tlsPort)",
+            let child = try ChildProcess(BuiltProducts.path(of: "popvault-lab"), ["retrieve-bench", "--port", "\(server.tlsPort)",
                                                              "--ca-file", server.certificates.caCertificate,
                                                              "--user", "alice", "--password", Fixtures.alice.password],
                                          stdout: output)
@@ -54,14 +54,5 @@ import Testing
             print("50 MB message: \(bytes) canonical bytes; peak RSS of the retrieving process: \(peakKiB / 1024) MiB")
             #expect(peakKiB < 64 * 1024, "peak RSS \(peakKiB) KiB for a \(bytes)-byte message")
         }
-    }
-}
-
-enum CLIBinaryPath {
-    static var lab: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while directory.path.contains(".xctest") { directory.deleteLastPathComponent() }
-        return directory.appendingPathComponent("popvault-lab").path
     }
 }
