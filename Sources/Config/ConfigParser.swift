@@ -6,7 +6,8 @@ import TOMLKit
 public enum ConfigParser {
     static let topKeys: Set<String> = ["vault", "policies", "defaults", "account"]
     static let defaultsKeys: Set<String> = ["parallel", "per_host_connections", "policy", "max_deletes_per_run",
-                                            "connect_timeout", "reply_timeout", "retries", "account_time_limit"]
+                                            "connect_timeout", "reply_timeout", "retries", "account_time_limit",
+                                            "compression_level"]
     static let accountKeys: Set<String> = ["name", "host", "port", "tls", "ca_file", "tls_fingerprint", "user", "auth",
                                            "password_command", "password_file", "password_env", "token_command",
                                            "allow_plaintext_auth", "policy", "max_deletes_per_run", "max_message_size"]
@@ -41,6 +42,7 @@ public enum ConfigParser {
                 defaults.replyTimeoutSeconds = reader.int("reply_timeout", in: 1...3600) ?? defaults.replyTimeoutSeconds
                 defaults.retries = reader.int("retries", in: 1...20) ?? defaults.retries
                 defaults.accountTimeLimitSeconds = reader.int("account_time_limit", in: 60...86_400 * 7) ?? defaults.accountTimeLimitSeconds
+                defaults.compressionLevel = reader.int("compression_level", in: 0...9) ?? defaults.compressionLevel
                 errors += reader.errors
             } else {
                 errors.append(ConfigError(file: file, keyPath: "defaults", message: "expected a table [defaults]"))

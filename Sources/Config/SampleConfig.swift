@@ -19,6 +19,7 @@ public enum SampleConfig {
         # connect_timeout = 30          # seconds
         # reply_timeout = 180           # seconds without a byte from the server
         # retries = 3                   # attempts per account for "in use", "login delay", network errors
+        # compression_level = 1         # zlib level of the archive (0–9)
 
         [[account]]
         name = "work"                   # shown in reports; becomes a directory-safe id

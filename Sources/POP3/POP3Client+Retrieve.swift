@@ -49,3 +49,21 @@ extension POP3Client {
         }
     }
 }
+
+extension POP3Client {
+    /// `TOP n lines`: the header and the first `lines` body lines, streamed like RETR. Some servers
+    /// truncate TOP (Maillennium), so a backup always uses RETR; TOP is for looking.
+    public func top(_ number: Int, lines: Int, into sink: RetrievalSink) async throws {
+        do {
+            let command = POP3Command.top(number, lines: lines)
+            let status = try await self.command(command)
+            try sink.messageStarted(number: number)
+            try await transport.readMultiline(for: command.description, bareLineFeeds: status.endedWithBareLF) { bytes in
+                try sink.messageBytes(bytes)
+            }
+            try await sink.messageFinished(number: number)
+        } catch {
+            throw POP3Error.from(error)
+        }
+    }
+}

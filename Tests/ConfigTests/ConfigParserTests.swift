@@ -6,6 +6,7 @@ import Testing
     vault = "/srv/vault"
     [defaults]
     parallel = 2
+    compression_level = 6
     [[account]]
     name = "work"
     host = "pop.example.com"
@@ -24,7 +25,7 @@ import Testing
     @Test func parsesAValidConfig() throws {
         let config = try ConfigParser.parse(valid, file: "p.toml")
         #expect(config.vault == "/srv/vault")
-        #expect(config.defaults.parallel == 2)
+        #expect(config.defaults.parallel == 2 && config.defaults.compressionLevel == 6)
         #expect(config.accounts.count == 2)
         #expect(config.accounts[0].port == 995 && config.accounts[0].tls == .implicit && config.accounts[0].auth == .auto)
         #expect(config.accounts[1].id == "home%2Fprivate")
@@ -51,7 +52,7 @@ import Testing
             .replacingOccurrences(of: "password_env = \"PW\"", with: "pasword_env = \"PW\"")
         let found = errors(text)
         let port = found.first { $0.keyPath == "account[1].port" }
-        #expect(port?.line == 12)
+        #expect(port?.line == 13)
         #expect(port?.message.contains("expected an integer") == true)
         #expect(found.contains { $0.keyPath == "account[0].pasword_env" && $0.message.contains("did you mean \"password_env\"") })
         #expect(found.contains { $0.keyPath == "account[0]" && $0.message.contains("no secret source") })

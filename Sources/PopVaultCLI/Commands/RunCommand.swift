@@ -36,7 +36,9 @@ struct RunCommand: AsyncParsableCommand {
         let config = try configOptions.load(quiet: output.quiet)
         let selected = try AccountSelection.select(accounts, from: config)
         let logger = LogSetup.logger(verbose: output.verbose, quiet: output.quiet)
-        let vault = try Vault(at: config.vault, create: true, logger: logger)
+        var settings = VaultSettings()
+        settings.compressionLevel = Int32(config.defaults.compressionLevel)
+        let vault = try Vault(at: config.vault, create: true, settings: settings, logger: logger)
         var defaults = config.defaults
         if let parallel { defaults.parallel = parallel }
         let stop = StopFlag()
