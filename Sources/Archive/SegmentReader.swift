@@ -160,6 +160,12 @@ final class MemberScanner {
         } catch let error as ArchiveError {
             return .failure(Problem(reason: "\(error)"))
         }
+        // zlib pads the last deflate byte with zero bits; a flipped padding bit changes nothing
+        // else, so it is checked here to name the member that holds it.
+        let padding = inflater.unusedBitsInLastByte
+        if padding > 0, let last = try reader.read(at: position - 1, count: 1).first, last >> (8 - padding) != 0 {
+            return .failure(Problem(reason: "non-zero padding bits after the deflate data"))
+        }
         let trailer = try reader.read(at: position, count: 8)
         guard trailer.count == 8 else { return .failure(Problem(reason: "member trailer is missing (torn write?)")) }
         let storedCRC = UInt32(trailer[0]) | UInt32(trailer[1]) << 8 | UInt32(trailer[2]) << 16 | UInt32(trailer[3]) << 24

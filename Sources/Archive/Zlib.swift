@@ -99,6 +99,9 @@ final class Inflater {
         finished = false
     }
 
+    /// After the end of the stream: how many high bits of the last byte read were padding.
+    var unusedBitsInLastByte: Int { Int(stream.pointee.data_type & 7) }
+
     /// Inflates from `input`, handing output to `consume`. Returns the input bytes consumed;
     /// `finished` becomes true at the end of the deflate stream. Throws on corrupt data.
     func inflate(_ input: UnsafeRawBufferPointer, consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {

@@ -120,3 +120,30 @@ import Testing
         try FileManager.default.contentsOfDirectory(atPath: vault.segmentsDirectory).sorted().map { vault.segmentsDirectory + "/" + $0 }
     }
 }
+
+/// Invariant 1: when a batch's index rows commit, its bytes are already in the segment file
+/// (written and fsynced), never only in the writer's buffer.
+@Suite struct WriteOrderingTests {
+    @Test func committedRowsPointAtBytesAlreadyOnDisk() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let vault = try Vault(at: directory.file("vault"), create: true)
+        let writer = try vault.makeWriter()
+        writer.register(account: "acct", name: "acct")
+        for (index, message) in VaultFixture.corpus(5).enumerated() {
+            try writer.beginMessage(account: "acct", uidl: "u\(index)")
+            try message.withUnsafeBytes { try writer.write($0) }
+            _ = try writer.finishMessage()
+        }
+        try writer.commit()
+        let segment = try #require(try vault.index.segments().first)
+        let path = vault.segmentsDirectory + "/" + segment.name
+        let onDisk = try #require((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value)
+        #expect(segment.committedLength > 0)
+        #expect(onDisk >= segment.committedLength, "index committed \(segment.committedLength) bytes, file holds \(onDisk)")
+        for message in try vault.index.allMessages() {
+            #expect(message.offset + message.memberLength <= onDisk)
+        }
+        try writer.close()
+    }
+}
