@@ -18,9 +18,14 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        // System zlib: direct control of each gzip member's header (FEXTRA).
+        // System zlib for reading members back (inflate); popvault writes each gzip member's
+        // header (FEXTRA) itself.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // Intel ISA-L's igzip for writing: streaming deflate over ten times faster than zlib on
+        // mail, producing the same standard deflate streams.
+        .systemLibrary(name: "CISAL", path: "Sources/CISAL", pkgConfig: "libisal",
+                       providers: [.apt(["libisal-dev"])]),
 
         // POP3: a pure protocol core (commands, reply parsing, dot-unstuffing, session state)
         // and a thin SwiftNIO edge that drives it over TCP/TLS.
@@ -41,7 +46,7 @@ let package = Package(
         ]),
 
         .target(name: "Archive", dependencies: [
-            "CZlib",
+            "CZlib", "CISAL",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -77,7 +82,9 @@ let package = Package(
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "BackupTests", dependencies: ["Backup", "POP3Core"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
+        .testTarget(name: "ArchiveTests", dependencies: [
+            "Archive", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "POP3", "POP3Core", "Config", "Archive", "Backup", "TestSupport",
             .product(name: "Logging", package: "swift-log"),

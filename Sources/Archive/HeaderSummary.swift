@@ -1,5 +1,3 @@
-import Foundation
-
 /// The header fields the index keeps for search, restore filters and retention: Date, From,
 /// To, Subject and Message-ID, read from the start of a canonical message. Pure; tolerant of
 /// anything (missing fields, 8-bit bytes, folded lines).
@@ -29,9 +27,9 @@ public struct HeaderSummary: Sendable, Equatable {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.isEmpty { break }
             if let first = line.first, first == " " || first == "\t", !fields.isEmpty {
-                fields[fields.count - 1].1 += " " + line.trimmingCharacters(in: .whitespaces)
+                fields[fields.count - 1].1 += " " + trimmed(line)
             } else if let colon = line.firstIndex(of: ":") {
-                fields.append((line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+                fields.append((line[..<colon].lowercased(), trimmed(line[line.index(after: colon)...])))
             }
         }
         func first(_ name: String) -> String? {
@@ -42,39 +40,14 @@ public struct HeaderSummary: Sendable, Equatable {
         summary.to = first("to")
         summary.subject = first("subject")
         summary.messageID = first("message-id")
-        summary.dateTime = summary.date.flatMap(parseDate)
+        summary.dateTime = summary.date.flatMap(MessageDate.parse)
         return summary
     }
 
-    /// RFC 5322 dates, with and without the weekday and seconds, and the obsolete zone names.
-    static func parseDate(_ text: String) -> Int? {
-        var cleaned = text
-        if let paren = cleaned.firstIndex(of: "(") { cleaned = String(cleaned[..<paren]) }
-        cleaned = cleaned.trimmingCharacters(in: .whitespaces)
-        if let comma = cleaned.firstIndex(of: ",") { cleaned = cleaned[cleaned.index(after: comma)...].trimmingCharacters(in: .whitespaces) }
-        cleaned = cleaned.replacingOccurrences(of: " GMT", with: " +0000").replacingOccurrences(of: " UT", with: " +0000")
-        return DateParsers.shared.parse(cleaned)
-    }
-}
-
-/// DateFormatter is costly to create (ICU), so the parsers are made once and used under a lock
-/// (a formatter is not safe to share between threads unguarded).
-private final class DateParsers: @unchecked Sendable {
-    static let shared = DateParsers()
-    private let lock = NSLock()
-    private let formatters: [DateFormatter] = ["d MMM yyyy HH:mm:ss Z", "d MMM yyyy HH:mm Z", "d MMM yy HH:mm:ss Z"].map { format in
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = format
-        return formatter
-    }
-
-    func parse(_ text: String) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        for formatter in formatters {
-            if let date = formatter.date(from: text) { return Int(date.timeIntervalSince1970) }
-        }
-        return nil
+    /// Without leading and trailing spaces and tabs.
+    private static func trimmed(_ text: Substring) -> String {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let start = text.firstIndex(where: { !blank($0) }), let end = text.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(text[start...end])
     }
 }

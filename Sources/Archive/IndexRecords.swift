@@ -42,15 +42,30 @@ public struct MailboxEntryRecord: Codable, Sendable, FetchableRecord, Persistabl
     public var contentHash: String
     public var copies: Int
     public var firstSeen: Int64
+    /// While the entry is "present", the account's `lastListedAt` is when it was last seen; once
+    /// "gone", this is the last listing that had it.
     public var lastSeenOnServer: Int64
-    /// "present" while the server lists it; later issues add "deleted".
+    /// "present" while the server lists it, "gone" once a listing lacks it.
     public var serverState: String
+}
+
+/// What the index holds of one account's server mailbox (`VaultIndex.archivedMailbox`).
+public struct ArchivedMailbox: Sendable, Equatable {
+    /// Archived copies per UIDL: what the fetch planner compares the server's listing with.
+    public var copies: [String: Int] = [:]
+    /// UIDLs the last listing had, and those it lacked.
+    public var present: Set<String> = []
+    public var gone: Set<String> = []
+
+    public init() {}
 }
 
 public struct AccountRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "account"
     public var id: String
     public var name: String
+    /// When the server's listing (UIDL) was last read for this account.
+    public var lastListedAt: Int64? = nil
 }
 
 /// One account's part of one `popvault run`.

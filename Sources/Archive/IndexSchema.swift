@@ -68,6 +68,11 @@ enum IndexSchema {
                 t.column("subject")
             }
         }
+        // When each account's server listing was last read. With it, a run records only what
+        // changed on the server instead of touching every entry's lastSeenOnServer each night.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "account") { t in t.add(column: "lastListedAt", .integer) }
+        }
         return migrator
     }
 }

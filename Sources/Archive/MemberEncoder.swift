@@ -43,8 +43,6 @@ final class MemberEncoder {
         if prefix.count < HeaderSummary.prefixLimit {
             prefix.append(contentsOf: bytes.prefix(HeaderSummary.prefixLimit - prefix.count))
         }
-        let base64 = Base64Detector.looksLikeBase64(bytes)
-        try segment.appending { buffer in withUnsafeMutablePointer(to: &buffer) { deflater.setHuffmanOnly(base64, into: $0) } }
         let unchanged = quoter.passThroughLength(bytes)
         if unchanged > 0 { try deflate(UnsafeRawBufferPointer(rebasing: bytes[0..<unchanged]), in: segment, finish: false) }
         guard unchanged < bytes.count else { return }
@@ -61,7 +59,7 @@ final class MemberEncoder {
         try deflate(quoted, in: segment, finish: true)
         try segment.append(Self.trailer(crc: crc, size: uncompressedSize))
         var metadata = placeholder
-        metadata.contentHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        metadata.contentHash = hasher.finalize().lowercaseHex
         metadata.canonicalLength = canonicalLength
         try segment.patch(at: start, with: GzipHeader.encode(metadata))
         return metadata
@@ -72,7 +70,7 @@ final class MemberEncoder {
         start = segment.length
         deflater.reset()
         try segment.append(GzipHeader.encode(metadata))
-        try segment.appending { deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, into: &$0) }
+        try segment.appending { try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, into: &$0) }
         try segment.append(Self.trailer(crc: 0, size: 0))
     }
 
@@ -83,7 +81,7 @@ final class MemberEncoder {
     private func deflate(_ raw: UnsafeRawBufferPointer, in segment: SegmentFile, finish: Bool) throws {
         crc = CRC32.update(crc, raw)
         uncompressedSize &+= UInt32(truncatingIfNeeded: raw.count)
-        try segment.appending { deflater.compress(raw, finish: finish, into: &$0) }
+        try segment.appending { try deflater.compress(raw, finish: finish, into: &$0) }
     }
 
     static func trailer(crc: UInt32, size: UInt32) -> [UInt8] {

@@ -11,7 +11,9 @@ final class SegmentFile {
     private var buffer: [UInt8] = []
     /// File offset of `buffer[0]`.
     private var bufferStart: Int64 = 0
-    private static let flushThreshold = 1 << 20
+    /// Whether anything changed since the last `sync()` (sealing right after a commit needs no second fsync).
+    private var changedSinceSync = true
+    private static let flushThreshold = 256 << 10
 
     /// The logical length: written plus buffered bytes.
     var length: Int64 { bufferStart + Int64(buffer.count) }
@@ -23,7 +25,7 @@ final class SegmentFile {
         path = directory + "/" + name
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ArchiveError.io("cannot create segment \(path): \(String(cString: strerror(errno)))") }
-        buffer.reserveCapacity(Self.flushThreshold + 256 * 1024)
+        buffer.reserveCapacity(Self.flushThreshold + 128 * 1024)
         try fsyncDirectory(directory)
     }
 
@@ -35,18 +37,21 @@ final class SegmentFile {
     }
 
     func append(_ bytes: [UInt8]) throws {
+        changedSinceSync = true
         buffer.append(contentsOf: bytes)
         try flushIfLarge()
     }
 
     /// Runs `body` with the buffer so a compressor can write into it directly.
-    func appending(_ body: (inout [UInt8]) -> Void) throws {
-        body(&buffer)
+    func appending(_ body: (inout [UInt8]) throws -> Void) throws {
+        changedSinceSync = true
+        try body(&buffer)
         try flushIfLarge()
     }
 
     /// Overwrites bytes at `offset` (a header placeholder of the member being written).
     func patch(at offset: Int64, with bytes: [UInt8]) throws {
+        changedSinceSync = true
         if offset >= bufferStart {
             let start = Int(offset - bufferStart)
             buffer.replaceSubrange(start..<(start + bytes.count), with: bytes)
@@ -58,6 +63,7 @@ final class SegmentFile {
 
     /// Cuts the file back to `offset` (drops the member being written).
     func truncate(to offset: Int64) throws {
+        changedSinceSync = true
         if offset >= bufferStart {
             buffer.removeSubrange(Int(offset - bufferStart)...)
             return
@@ -86,8 +92,10 @@ final class SegmentFile {
 
     /// Writes out the buffer and fsyncs the file: after this, every appended byte is on disk.
     func sync() throws {
+        guard changedSinceSync else { return }
         try flush()
         guard fsync(fd) == 0 else { throw ArchiveError.io("cannot fsync \(path): \(String(cString: strerror(errno)))") }
+        changedSinceSync = false
     }
 }
 

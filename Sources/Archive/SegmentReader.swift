@@ -41,12 +41,12 @@ enum FileDigest {
         var hasher = SHA256()
         var offset: Int64 = 0
         while offset < length {
-            let block = try reader.read(at: offset, count: Int(min(Int64(4 << 20), length - offset)))
+            let block = try reader.read(at: offset, count: Int(min(Int64(256 << 10), length - offset)))
             if block.isEmpty { break }
             hasher.update(data: block)
             offset += Int64(block.count)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().lowercaseHex
     }
 }
 
@@ -248,5 +248,5 @@ struct MemberContentDecoder {
         if let consume { try output.withUnsafeBytes(consume) }
     }
 
-    func digest() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+    func digest() -> String { hasher.finalize().lowercaseHex }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 
-/// How a vault writes. `compressionLevel` 1 is the default: on mail (mostly base64 attachments
-/// that deflate barely shrinks) it compresses almost as well as 6 at about twice the speed
-/// (see `scripts/bench-vault`).
+/// How a vault writes. `compressionLevel` is igzip's (1–3); 1, the default, compresses mail
+/// (mostly base64 attachments, which deflate barely shrinks) as small as 3 does, faster
+/// (see `scripts/bench vault`).
 public struct VaultSettings: Sendable {
     public var segmentSizeLimit: Int64 = 256 * 1024 * 1024
     public var compressionLevel: Int32 = 1

@@ -36,14 +36,18 @@ public final class VaultIndex: @unchecked Sendable {
 
     // MARK: Questions the backup asks
 
-    /// How many server copies of each UIDL of `account` are archived.
-    public func archivedCopies(account: String) throws -> [String: Int] {
+    /// What the index holds of one account's server mailbox, in one pass over its entries.
+    public func archivedMailbox(account: String) throws -> ArchivedMailbox {
         try pool.read { db in
-            var copies: [String: Int] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT uidl, SUM(copies) FROM mailboxEntry WHERE accountId = ? GROUP BY uidl",
+            var mailbox = ArchivedMailbox()
+            let rows = try Row.fetchCursor(db, sql: "SELECT uidl, copies, serverState FROM mailboxEntry WHERE accountId = ?",
                                            arguments: [account])
-            while let row = try rows.next() { copies[row[0]] = row[1] }
-            return copies
+            while let row = try rows.next() {
+                let uidl: String = row[0]
+                mailbox.copies[uidl, default: 0] += row[1] as Int
+                if row[2] as String == "gone" { mailbox.gone.insert(uidl) } else { mailbox.present.insert(uidl) }
+            }
+            return mailbox
         }
     }
 
@@ -128,26 +132,33 @@ public final class VaultIndex: @unchecked Sendable {
     // MARK: Commits
 
     /// Indexes a batch in one transaction and moves the segment's committed length forward.
-    /// The caller has fsynced the segment up to `committedLength` (invariant 1).
+    /// The caller has fsynced the segment up to `committedLength` (invariant 1). Cached
+    /// statements rather than records: this runs for every message of a first backup.
     func commit(_ batch: [PendingEntry], accountNames: [String: String], segmentId: Int64?, committedLength: Int64) throws {
         try pool.write { db in
-            for (id, name) in accountNames where try !AccountRecord.exists(db, key: id) {
-                try AccountRecord(id: id, name: name).insert(db)
-            }
-            for entry in batch {
-                if let message = entry.message, try !MessageRecord.exists(db, key: message.contentHash) {
-                    try message.insert(db)
+            let account = try db.cachedStatement(sql: "INSERT INTO account (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+            for (id, name) in accountNames { try account.execute(arguments: [id, name]) }
+            let message = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO message (contentHash, segmentId, offset, memberLength, canonicalLength, archivedAt,
+                    date, dateTime, fromAddress, toAddress, subject, messageId)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let entry = try db.cachedStatement(sql: """
+                INSERT INTO mailboxEntry (accountId, uidl, contentHash, copies, firstSeen, lastSeenOnServer, serverState)
+                VALUES (?, ?, ?, ?, ?, ?, 'present')
+                ON CONFLICT (accountId, uidl, contentHash) DO UPDATE SET copies = MAX(copies, excluded.copies),
+                    lastSeenOnServer = excluded.lastSeenOnServer, serverState = 'present'
+                """)
+            for pending in batch {
+                if let record = pending.message {
+                    try message.execute(arguments: [
+                        record.contentHash, record.segmentId, record.offset, record.memberLength, record.canonicalLength,
+                        record.archivedAt, record.date, record.dateTime, record.fromAddress, record.toAddress, record.subject,
+                        record.messageId,
+                    ])
                 }
-                let key: [String: any DatabaseValueConvertible] = ["accountId": entry.account, "uidl": entry.uidl, "contentHash": entry.contentHash]
-                if var existing = try MailboxEntryRecord.fetchOne(db, key: key) {
-                    existing.copies = max(existing.copies, entry.copies)
-                    existing.lastSeenOnServer = entry.seenAt
-                    try existing.update(db)
-                } else {
-                    try MailboxEntryRecord(accountId: entry.account, uidl: entry.uidl, contentHash: entry.contentHash,
-                                           copies: entry.copies, firstSeen: entry.seenAt, lastSeenOnServer: entry.seenAt,
-                                           serverState: "present").insert(db)
-                }
+                try entry.execute(arguments: [pending.account, pending.uidl, pending.contentHash, pending.copies,
+                                              pending.seenAt, pending.seenAt])
             }
             if let segmentId {
                 try db.execute(sql: "UPDATE segment SET committedLength = ? WHERE id = ?", arguments: [committedLength, segmentId])
@@ -155,11 +166,27 @@ public final class VaultIndex: @unchecked Sendable {
         }
     }
 
-    /// Marks the UIDLs a server listed in this session as seen now.
-    public func markSeen(account: String, uidls: [String], at time: Int64) throws {
+    /// Records what the server listed in this session, given what the index held before
+    /// (`archivedMailbox`). Only changes are written, so a run over an unchanged mailbox updates
+    /// one row: entries the listing lacks become "gone" (keeping the previous listing as their
+    /// last sighting), entries listed again become "present", and the account's `lastListedAt`
+    /// moves to `time`.
+    public func recordListing(account: String, name: String, uidls: Set<String>, known: ArchivedMailbox, at time: Int64) throws {
         try pool.write { db in
-            let statement = try db.makeStatement(sql: "UPDATE mailboxEntry SET lastSeenOnServer = ? WHERE accountId = ? AND uidl = ?")
-            for uidl in uidls { try statement.execute(arguments: [time, account, uidl]) }
+            let previous = try Int64.fetchOne(db, sql: "SELECT lastListedAt FROM account WHERE id = ?", arguments: [account])
+            let gone = try db.makeStatement(sql: """
+                UPDATE mailboxEntry SET serverState = 'gone', lastSeenOnServer = COALESCE(?, lastSeenOnServer)
+                WHERE accountId = ? AND uidl = ?
+                """)
+            for uidl in known.present.subtracting(uidls) { try gone.execute(arguments: [previous, account, uidl]) }
+            let back = try db.makeStatement(sql: """
+                UPDATE mailboxEntry SET serverState = 'present', lastSeenOnServer = ? WHERE accountId = ? AND uidl = ?
+                """)
+            for uidl in known.gone.intersection(uidls) { try back.execute(arguments: [time, account, uidl]) }
+            try db.execute(sql: """
+                INSERT INTO account (id, name, lastListedAt) VALUES (?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET lastListedAt = excluded.lastListedAt
+                """, arguments: [account, name, time])
         }
     }
 

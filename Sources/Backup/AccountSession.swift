@@ -8,6 +8,11 @@ import POP3Core
 /// One account's backup in one attempt: connect → log in → UIDL → plan → pipelined RETR
 /// streamed into the vault, committed in batches → QUIT. It never sends DELE. Whatever
 /// happens, what was completely received is committed before the error goes up.
+///
+/// The index work that does not depend on the server's answers runs beside the network: the
+/// vault's view of the mailbox is read while the session is set up, and the listing is
+/// recorded while LIST, the retrieval or QUIT go on. A nightly run with nothing new is little
+/// more than these steps, so overlapping them is most of its time.
 struct AccountSession {
     let account: AccountConfig
     let defaults: Defaults
@@ -18,6 +23,9 @@ struct AccountSession {
     let progress: (AccountReport) -> Void
 
     func run(into report: inout AccountReport) async throws {
+        let (index, id, name) = (vault.index, account.id, account.name)
+        let recordingIndex = dryRun ? nil : index
+        async let known = index.archivedMailbox(account: id)
         let client = try await EndpointFactory.openSession(account, defaults: defaults, logger: logger)
         do {
             guard client.capabilities.has("UIDL") || !client.capabilities.announced else {
@@ -28,52 +36,73 @@ struct AccountSession {
             report.onServerMessages = stat.count
             report.onServerBytes = stat.size
             let listing = try await client.uidl()
-            let sizes = try await client.list()
-            let archived = try vault.index.archivedCopies(account: account.id)
-            let plan = FetchPlanner.plan(listing: listing, archivedCopies: archived, sizes: sizes, maxMessageBytes: account.maxMessageBytes)
-            report.alreadyArchived = plan.alreadyArchived
-            report.duplicatedUIDLs = plan.duplicatedUIDLs
-            report.skipped = plan.skipped
-            report.planned = report.fetched + plan.fetch.count
-            report.plannedBytes = report.bytes + plan.bytesToFetch
-            if plan.duplicatedUIDLs > 0 {
-                logger.warning("the server lists some UIDLs more than once; every copy is fetched and told apart by content",
-                               metadata: ["account": "\(account.name)", "uidls": "\(plan.duplicatedUIDLs)"])
+            let archived = try await known
+            let seenAt = Int64(Date().timeIntervalSince1970)
+            async let recorded: Void = Self.record(listing, of: id, name: name, known: archived, at: seenAt, in: recordingIndex)
+            var plan = FetchPlanner.plan(listing: listing, archivedCopies: archived.copies)
+            if !plan.fetch.isEmpty {
+                // LIST only when there is something to fetch: its sizes serve the size limit and the progress.
+                plan = FetchPlanner.limit(plan, sizes: try await client.list(), maxMessageBytes: account.maxMessageBytes)
             }
-            try vault.index.markSeen(account: account.id, uidls: listing.entries.map(\.uidl), at: Int64(Date().timeIntervalSince1970))
-            logger.info("planned", metadata: ["account": "\(account.name)", "onServer": "\(stat.count)",
-                                              "toFetch": "\(plan.fetch.count)", "archived": "\(plan.alreadyArchived)"])
+            note(plan, onServer: stat.count, in: &report)
             if dryRun || plan.fetch.isEmpty {
+                try await recorded
                 try await client.quit()
                 return
             }
-            let writer = try vault.makeWriter()
-            writer.register(account: account.id, name: account.name)
-            let sink = VaultSink(writer: writer, account: account.id, plan: plan, maxMessageBytes: account.maxMessageBytes,
-                                 report: report, progress: progress)
-            do {
-                let read = try await client.retrieve(plan.fetch.map(\.number), into: sink, shouldStop: shouldStop)
-                try writer.close()
-                report = sink.report
-                for dropped in writer.droppedMappings {
-                    report.skipped.append(SkippedMessage(uidl: dropped.uidl, reason: "its content was being stored by another "
-                        + "account's session, which failed; it is fetched again next run"))
-                }
-                if read < plan.fetch.count {
-                    report.interrupted = true
-                    report.skipped.append(SkippedMessage(uidl: "\(plan.fetch.count - read) messages",
-                                                         reason: "not fetched: the run was interrupted"))
-                }
-                try await client.quit()
-            } catch {
-                try? sink.salvage()
-                try? writer.close()
-                report = sink.report
-                throw error
-            }
+            try await retrieve(plan, from: client, into: &report)
+            try await recorded
+            try await client.quit()
         } catch {
             await client.abandon()
             throw error
+        }
+    }
+
+    /// Records the listing in the index (`nil`: a dry run, which writes nothing).
+    private static func record(_ listing: UIDLListing, of account: String, name: String, known: ArchivedMailbox, at time: Int64,
+                               in index: VaultIndex?) throws {
+        try index?.recordListing(account: account, name: name, uidls: Set(listing.entries.map(\.uidl)), known: known, at: time)
+    }
+
+    private func note(_ plan: FetchPlan, onServer: Int, in report: inout AccountReport) {
+        report.alreadyArchived = plan.alreadyArchived
+        report.duplicatedUIDLs = plan.duplicatedUIDLs
+        report.skipped = plan.skipped
+        report.planned = report.fetched + plan.fetch.count
+        report.plannedBytes = report.bytes + plan.bytesToFetch
+        if plan.duplicatedUIDLs > 0 {
+            logger.warning("the server lists some UIDLs more than once; every copy is fetched and told apart by content",
+                           metadata: ["account": "\(account.name)", "uidls": "\(plan.duplicatedUIDLs)"])
+        }
+        logger.info("planned", metadata: ["account": "\(account.name)", "onServer": "\(onServer)",
+                                          "toFetch": "\(plan.fetch.count)", "archived": "\(plan.alreadyArchived)"])
+    }
+
+    /// Pipelined RETR into the vault; what arrived completely is committed even when this throws.
+    private func retrieve(_ plan: FetchPlan, from client: POP3Client, into report: inout AccountReport) async throws {
+        let vaultWriter = try vault.makeWriter()
+        vaultWriter.register(account: account.id, name: account.name)
+        let writer = BackgroundVaultWriter(writer: vaultWriter)
+        let sink = VaultSink(writer: writer, account: account.id, plan: plan, maxMessageBytes: account.maxMessageBytes,
+                             report: report, progress: progress)
+        let read: Int
+        do {
+            read = try await client.retrieve(plan.fetch.map(\.number), into: sink, shouldStop: shouldStop)
+            try sink.close()
+            report = sink.report
+        } catch {
+            try? sink.close()
+            report = sink.report
+            throw error
+        }
+        for dropped in writer.droppedMappings {
+            report.skipped.append(SkippedMessage(uidl: dropped.uidl, reason: "its content was being stored by another "
+                + "account's session, which failed; it is fetched again next run"))
+        }
+        if read < plan.fetch.count {
+            report.interrupted = true
+            report.skipped.append(SkippedMessage(uidl: "\(plan.fetch.count - read) messages", reason: "not fetched: the run was interrupted"))
         }
     }
 }

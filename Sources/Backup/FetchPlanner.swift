@@ -31,27 +31,45 @@ public struct FetchPlan: Sendable, Equatable {
 /// every copy — until the vault holds n copies of it, so two different messages sharing a
 /// UIDL are never conflated: the content hash tells them apart.
 public enum FetchPlanner {
-    public static func plan(listing: UIDLListing, archivedCopies: [String: Int], sizes: [Int: Int],
-                            maxMessageBytes: Int?) -> FetchPlan {
+    /// The plan from the UIDL listing alone. A run with nothing new ends here, without LIST.
+    public static func plan(listing: UIDLListing, archivedCopies: [String: Int]) -> FetchPlan {
         var plan = FetchPlan()
         var listed: [String: Int] = [:]
+        listed.reserveCapacity(listing.entries.count)
         for entry in listing.entries { listed[entry.uidl, default: 0] += 1 }
-        plan.duplicatedUIDLs = listed.values.filter { $0 > 1 }.count
+        plan.duplicatedUIDLs = listed.values.reduce(0) { $0 + ($1 > 1 ? 1 : 0) }
         for entry in listing.entries {
-            if archivedCopies[entry.uidl, default: 0] >= listed[entry.uidl, default: 1] {
+            let copies = listed[entry.uidl, default: 1]
+            if archivedCopies[entry.uidl, default: 0] >= copies {
                 plan.alreadyArchived += 1
-                continue
+            } else {
+                plan.fetch.append(PlannedFetch(number: entry.number, uidl: entry.uidl, sizeHint: nil))
             }
-            let size = sizes[entry.number]
-            if let limit = maxMessageBytes, let size, size > limit {
-                plan.skipped.append(SkippedMessage(uidl: entry.uidl, reason: "\(size) bytes is over max_message_size (\(limit))"))
-                continue
-            }
-            plan.fetch.append(PlannedFetch(number: entry.number, uidl: entry.uidl, sizeHint: size))
         }
         for rejected in listing.rejected {
             plan.skipped.append(SkippedMessage(uidl: rejected.line, reason: "unusable UIDL line: \(rejected.reason)"))
         }
         return plan
+    }
+
+    /// Adds LIST's sizes to the messages to fetch and leaves out those over the size limit.
+    public static func limit(_ plan: FetchPlan, sizes: [Int: Int], maxMessageBytes: Int?) -> FetchPlan {
+        var limited = plan
+        limited.fetch = []
+        for fetch in plan.fetch {
+            let size = sizes[fetch.number]
+            if let limit = maxMessageBytes, let size, size > limit {
+                limited.skipped.append(SkippedMessage(uidl: fetch.uidl, reason: "\(size) bytes is over max_message_size (\(limit))"))
+                continue
+            }
+            limited.fetch.append(PlannedFetch(number: fetch.number, uidl: fetch.uidl, sizeHint: size))
+        }
+        return limited
+    }
+
+    /// Both steps at once.
+    public static func plan(listing: UIDLListing, archivedCopies: [String: Int], sizes: [Int: Int],
+                            maxMessageBytes: Int?) -> FetchPlan {
+        limit(plan(listing: listing, archivedCopies: archivedCopies), sizes: sizes, maxMessageBytes: maxMessageBytes)
     }
 }

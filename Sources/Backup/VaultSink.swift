@@ -2,10 +2,12 @@ import Archive
 import POP3
 import POP3Core
 
-/// Streams retrieved messages into the vault and keeps the session's counts. Commits whenever
-/// the writer's batch is full, so a crash or a cut connection loses at most one batch of work.
+/// Streams retrieved messages into the vault and keeps the session's counts. The bytes go to a
+/// `BackgroundVaultWriter`, which compresses, writes and commits them on a thread of its own while
+/// the next message arrives; batches are committed as they fill, so a crash or a cut connection
+/// loses at most one batch of work.
 final class VaultSink: RetrievalSink {
-    private let writer: VaultWriter
+    private let writer: BackgroundVaultWriter
     private let account: String
     private let uidls: [Int: String]
     private let maxMessageBytes: Int?
@@ -14,7 +16,7 @@ final class VaultSink: RetrievalSink {
     private(set) var report: AccountReport
     private let progress: (AccountReport) -> Void
 
-    init(writer: VaultWriter, account: String, plan: FetchPlan, maxMessageBytes: Int?, report: AccountReport,
+    init(writer: BackgroundVaultWriter, account: String, plan: FetchPlan, maxMessageBytes: Int?, report: AccountReport,
          progress: @escaping (AccountReport) -> Void) {
         self.writer = writer
         self.account = account
@@ -45,15 +47,8 @@ final class VaultSink: RetrievalSink {
             report.skipped.append(SkippedMessage(uidl: uidls[number] ?? "#\(number)", reason: "over max_message_size"))
             return
         }
-        let outcome = try writer.finishMessage()
-        report.fetched += 1
-        report.bytes += currentBytes
-        switch outcome {
-        case .stored: report.stored += 1
-        case .mapped: report.reidentified += 1
-        case .alreadyArchived: break
-        }
-        if writer.shouldCommit { try writer.commit() }
+        try writer.finishMessage(tag: currentBytes)
+        count(writer.takeFinished())
         progress(report)
     }
 
@@ -61,9 +56,22 @@ final class VaultSink: RetrievalSink {
         report.skipped.append(SkippedMessage(uidl: uidls[number] ?? "#\(number)", reason: "server refused RETR: \(reply)"))
     }
 
-    /// Drops a half-written message (the connection broke) and commits what is complete.
-    func salvage() throws {
-        try writer.abandonMessage()
-        try writer.commit()
+    /// Commits what is complete (a message cut off half-way is dropped) and seals the segment.
+    func close() throws {
+        defer { count(writer.takeFinished()) }
+        try writer.close()
+    }
+
+    /// Counts messages once the writer has stored them; each one's tag is its size.
+    private func count(_ finished: [BackgroundVaultWriter.Finished]) {
+        for message in finished {
+            report.fetched += 1
+            report.bytes += message.tag
+            switch message.outcome {
+            case .stored: report.stored += 1
+            case .mapped: report.reidentified += 1
+            case .alreadyArchived: break
+            }
+        }
     }
 }

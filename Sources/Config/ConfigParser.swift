@@ -42,7 +42,7 @@ public enum ConfigParser {
                 defaults.replyTimeoutSeconds = reader.int("reply_timeout", in: 1...3600) ?? defaults.replyTimeoutSeconds
                 defaults.retries = reader.int("retries", in: 1...20) ?? defaults.retries
                 defaults.accountTimeLimitSeconds = reader.int("account_time_limit", in: 60...86_400 * 7) ?? defaults.accountTimeLimitSeconds
-                defaults.compressionLevel = reader.int("compression_level", in: 0...9) ?? defaults.compressionLevel
+                defaults.compressionLevel = reader.int("compression_level", in: 1...3) ?? defaults.compressionLevel
                 errors += reader.errors
             } else {
                 errors.append(ConfigError(file: file, keyPath: "defaults", message: "expected a table [defaults]"))

@@ -19,7 +19,7 @@ public enum SampleConfig {
         # connect_timeout = 30          # seconds
         # reply_timeout = 180           # seconds without a byte from the server
         # retries = 3                   # attempts per account for "in use", "login delay", network errors
-        # compression_level = 1         # zlib level of the archive (0–9)
+        # compression_level = 1         # igzip level of new segments: 1 (fastest) to 3
 
         [[account]]
         name = "work"                   # shown in reports; becomes a directory-safe id

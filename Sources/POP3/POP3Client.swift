@@ -163,21 +163,19 @@ public final class POP3Client {
         var current: [UInt8] = []
         var failure: POP3Error?
         try await transport.readMultiline(for: command.description, bareLineFeeds: status.endedWithBareLF) { bytes in
-            guard failure == nil else { return }
-            for byte in bytes {
-                if byte == UInt8(ascii: "\n") {
+            var rest = bytes[...]
+            while failure == nil, !rest.isEmpty {
+                let end = rest.firstIndex(of: UInt8(ascii: "\n")) ?? rest.endIndex
+                current.append(contentsOf: rest[rest.startIndex..<end])
+                if current.count > maxLineLength {
+                    failure = .protocolViolation("a line of the reply to \(command) is longer than \(maxLineLength) bytes")
+                } else if end < rest.endIndex {
                     lines.append(current)
                     current.removeAll(keepingCapacity: true)
-                    if lines.count > maxLines {
-                        failure = .protocolViolation("reply to \(command) has more than \(maxLines) lines")
-                        return
-                    }
+                    if lines.count > maxLines { failure = .protocolViolation("reply to \(command) has more than \(maxLines) lines") }
+                    rest = rest[(end + 1)...]
                 } else {
-                    current.append(byte)
-                    if current.count > maxLineLength {
-                        failure = .protocolViolation("a line of the reply to \(command) is longer than \(maxLineLength) bytes")
-                        return
-                    }
+                    rest = rest[end...]
                 }
             }
         }

@@ -41,7 +41,10 @@ public enum ListingParser {
     public enum UIDLCheck: Equatable, Sendable { case valid, overlong, invalid(String) }
 
     public static func check(uidl: String) -> UIDLCheck {
-        let bytes = Array(uidl.utf8)
+        check(uidlBytes: Array(uidl.utf8)[...])
+    }
+
+    static func check(uidlBytes bytes: ArraySlice<UInt8>) -> UIDLCheck {
         if bytes.isEmpty { return .invalid("empty unique id") }
         if bytes.count > maximumUIDLLength {
             return .invalid("unique id of \(bytes.count) bytes exceeds the \(maximumUIDLLength)-byte limit")
@@ -52,31 +55,32 @@ public enum ListingParser {
 
     /// Parses the data lines of `UIDL` (without line ends). Numbers must be positive and unique;
     /// the same id on two numbers is allowed (RFC 1939 §7: identical copies may share an id).
+    /// Works on bytes: a listing has a line per message, and every run reads all of them.
     public static func parseUIDL(lines: [[UInt8]]) -> UIDLListing {
         var listing = UIDLListing()
-        var seenNumbers = Set<Int>()
-        for raw in lines {
-            let line = String(decoding: raw, as: UTF8.self)
-            guard let (number, rest) = splitNumber(line) else {
-                listing.rejected.append(.init(line: printable(line, limit: 100), reason: "not \"number id\""))
+        listing.entries.reserveCapacity(lines.count)
+        var seenNumbers = Set<Int>(minimumCapacity: lines.count)
+        for line in lines {
+            guard let (number, rest) = splitNumber(line[...]) else {
+                listing.rejected.append(.init(line: printableLine(line), reason: "not \"number id\""))
                 continue
             }
             // Several spaces between number and id occur (Comcast); trailing spaces are not part of the id.
-            var uidl = Substring(rest)
-            while uidl.last == " " { uidl = uidl.dropLast() }
-            switch check(uidl: String(uidl)) {
+            var uidl = rest
+            while uidl.last == UInt8(ascii: " ") { uidl = uidl.dropLast() }
+            switch check(uidlBytes: uidl) {
             case .invalid(let reason):
-                listing.rejected.append(.init(line: printable(line, limit: 100), reason: reason))
+                listing.rejected.append(.init(line: printableLine(line), reason: reason))
                 continue
             case .overlong:
                 listing.overlongAccepted += 1
             case .valid: break
             }
             guard seenNumbers.insert(number).inserted else {
-                listing.rejected.append(.init(line: printable(line, limit: 100), reason: "message number \(number) listed twice"))
+                listing.rejected.append(.init(line: printableLine(line), reason: "message number \(number) listed twice"))
                 continue
             }
-            listing.entries.append(UIDLEntry(number: number, uidl: String(uidl)))
+            listing.entries.append(UIDLEntry(number: number, uidl: String(decoding: uidl, as: UTF8.self)))
         }
         return listing
     }
@@ -84,10 +88,10 @@ public enum ListingParser {
     /// Parses the data lines of `LIST`: message number → size in octets. Sizes are hints only.
     public static func parseList(lines: [[UInt8]]) -> [Int: Int] {
         var sizes: [Int: Int] = [:]
-        for raw in lines {
-            let line = String(decoding: raw, as: UTF8.self)
-            guard let (number, rest) = splitNumber(line),
-                  let size = Int(rest.split(separator: " ").first ?? ""), size >= 0 else { continue }
+        sizes.reserveCapacity(lines.count)
+        for line in lines {
+            guard let (number, rest) = splitNumber(line[...]), let (size, _) = leadingNumber(rest),
+                  size >= 0 else { continue }
             sizes[number] = size
         }
         return sizes
@@ -102,10 +106,27 @@ public enum ListingParser {
         return (count, size)
     }
 
-    private static func splitNumber(_ line: String) -> (Int, Substring)? {
-        let trimmed = line.drop(while: { $0 == " " })
-        guard let space = trimmed.firstIndex(of: " "), let number = Int(trimmed[..<space]), number > 0 else { return nil }
-        let rest = trimmed[space...].drop(while: { $0 == " " })
-        return rest.isEmpty ? nil : (number, rest)
+    /// A positive number, spaces, and the non-empty rest of the line.
+    private static func splitNumber(_ line: ArraySlice<UInt8>) -> (Int, ArraySlice<UInt8>)? {
+        let trimmed = line.drop(while: { $0 == UInt8(ascii: " ") })
+        guard let (number, rest) = leadingNumber(trimmed), number > 0, rest.first == UInt8(ascii: " ") else { return nil }
+        let value = rest.drop(while: { $0 == UInt8(ascii: " ") })
+        return value.isEmpty ? nil : (number, value)
+    }
+
+    /// The decimal digits at the start of `bytes` (at most 18, so no overflow), and what follows.
+    private static func leadingNumber(_ bytes: ArraySlice<UInt8>) -> (Int, ArraySlice<UInt8>)? {
+        var value = 0
+        var index = bytes.startIndex
+        while index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            guard index - bytes.startIndex < 18 else { return nil }
+            value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+            index += 1
+        }
+        return index > bytes.startIndex ? (value, bytes[index...]) : nil
+    }
+
+    private static func printableLine(_ line: [UInt8]) -> String {
+        printable(String(decoding: line, as: UTF8.self), limit: 100)
     }
 }

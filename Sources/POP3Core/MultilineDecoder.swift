@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Turns the data of a multi-line reply (RFC 1939 §3) into canonical message bytes as they
 /// arrive: a leading `.` is removed from each line, CRLF becomes LF, and the reply ends at a
 /// line holding only `.`. It keeps no more than one pending byte between calls, so a message
@@ -77,44 +83,42 @@ public struct MultilineDecoder: Sendable {
         return count
     }
 
-    /// The hot path: copies line content in one pass, turning CRLF into LF, until the input ends
-    /// or a line starts with `.` (left to the state machine). Writes straight into `output`'s storage.
+    /// The hot path: copies whole lines at a time (`memchr` finds each line end, `memcpy` moves
+    /// the line), turning CRLF into LF, until the input ends or a line starts with `.` (left to
+    /// the state machine). A CR that ends the input is held back as pending. Writes straight into
+    /// `output`'s storage.
     private mutating func copyLines(_ base: UnsafePointer<UInt8>, from start: Int, count: Int,
                                     into output: inout [UInt8]) -> Int {
         let before = output.count
         output.append(contentsOf: repeatElement(0, count: count - start))
         var written = 0
         var i = start
+        var lineStart = false
+        var pendingCR = false
         output.withUnsafeMutableBufferPointer { buffer in
             guard let out = buffer.baseAddress.map({ $0 + before }) else { return }
-            var lineStart = false
             while i < count {
-                let byte = base[i]
-                if lineStart && byte == UInt8(ascii: ".") { break }
-                lineStart = false
-                if byte == UInt8(ascii: "\r") {
-                    if i + 1 == count { break }
-                    if base[i + 1] == UInt8(ascii: "\n") {
-                        out[written] = UInt8(ascii: "\n")
-                        written += 1
-                        i += 2
-                        lineStart = true
-                        continue
-                    }
-                } else if byte == UInt8(ascii: "\n") {
-                    lineStart = true
+                if lineStart && base[i] == UInt8(ascii: ".") { break }
+                guard let found = memchr(base + i, Int32(UInt8(ascii: "\n")), count - i) else {
+                    pendingCR = base[count - 1] == UInt8(ascii: "\r")
+                    let end = pendingCR ? count - 1 : count
+                    memcpy(out + written, base + i, end - i)
+                    written += end - i
+                    i = count
+                    lineStart = false
+                    break
                 }
-                out[written] = byte
+                let newline = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                let contentEnd = newline > i && base[newline - 1] == UInt8(ascii: "\r") ? newline - 1 : newline
+                memcpy(out + written, base + i, contentEnd - i)
+                written += contentEnd - i
+                out[written] = UInt8(ascii: "\n")
                 written += 1
-                i += 1
-            }
-            if i < count {
-                state = lineStart ? .lineStart : .sawCR
-                if !lineStart { i += 1 }  // the CR at the end of the input is pending
-            } else {
-                state = lineStart ? .lineStart : .inLine
+                i = newline + 1
+                lineStart = true
             }
         }
+        state = pendingCR ? .sawCR : (lineStart ? .lineStart : .inLine)
         output.removeLast(count - start - written)
         return i
     }

@@ -81,6 +81,8 @@ struct StoreLoop: ParsableCommand {
     @Option var count: Int = 1_000_000
     @Option var seed: UInt64 = 1
     @Option var batch: Int = 5
+    @Option(help: "At most this many messages a second, as a network would pace them (0: no limit).")
+    var rate: Int = 0
 
     func run() throws {
         var settings = VaultSettings()
@@ -93,6 +95,7 @@ struct StoreLoop: ParsableCommand {
                                                                        includeCPythonEmailData: false))
         var uncommitted: [String] = []
         for index in 0..<count {
+            if rate > 0 { usleep(useconds_t(1_000_000 / rate)) }
             let message = builder.makeMessage(index)
             try writer.beginMessage(account: "crash", uidl: "seed\(seed)-\(index)")
             try message.withUnsafeBytes { raw in

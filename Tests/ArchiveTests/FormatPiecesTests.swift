@@ -63,13 +63,3 @@ import Testing
         #expect(HeaderSummary.parse(Array("garbage".utf8)).subject == nil)
     }
 }
-
-@Suite struct Base64DetectorTests {
-    @Test func recognisesAttachmentLinesOnly() {
-        let line = String(repeating: "QUJDRA", count: 12) + "QUJD\n"
-        #expect(Base64Detector.looksLikeBase64(Array(String(repeating: line, count: 20).utf8)))
-        #expect(!Base64Detector.looksLikeBase64(Array(String(repeating: "Hello there, this is text.\n", count: 20).utf8)))
-        #expect(!Base64Detector.looksLikeBase64(Array("QUJD\n".utf8)))
-        #expect(!Base64Detector.looksLikeBase64(Array((String(repeating: line, count: 10) + "Content-Type: x\n").utf8)))
-    }
-}

@@ -6,7 +6,7 @@ import Testing
     vault = "/srv/vault"
     [defaults]
     parallel = 2
-    compression_level = 6
+    compression_level = 3
     [[account]]
     name = "work"
     host = "pop.example.com"
@@ -25,7 +25,7 @@ import Testing
     @Test func parsesAValidConfig() throws {
         let config = try ConfigParser.parse(valid, file: "p.toml")
         #expect(config.vault == "/srv/vault")
-        #expect(config.defaults.parallel == 2 && config.defaults.compressionLevel == 6)
+        #expect(config.defaults.parallel == 2 && config.defaults.compressionLevel == 3)
         #expect(config.accounts.count == 2)
         #expect(config.accounts[0].port == 995 && config.accounts[0].tls == .implicit && config.accounts[0].auth == .auto)
         #expect(config.accounts[1].id == "home%2Fprivate")

@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+@testable import Archive
+
+@Suite struct ListingRecordTests {
+    /// A listing changes only what changed: entries missing from it become "gone" with the previous
+    /// listing as their last sighting; entries listed again come back; the account's time moves on.
+    @Test func recordsDeparturesAndReturnsOnly() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let vault = try Vault(at: directory.file("vault"), create: true)
+        let messages = VaultFixture.corpus(4)
+        try VaultFixture.store(messages.enumerated().map { ("u\($0.offset)", $0.element) }, in: vault)
+        let all: Set = ["u0", "u1", "u2", "u3"]
+
+        try vault.index.recordListing(account: "acct", name: "acct", uidls: all, known: try vault.index.archivedMailbox(account: "acct"), at: 100)
+        let before = try entries(vault)
+        try vault.index.recordListing(account: "acct", name: "acct", uidls: ["u0", "u1"],
+                                      known: try vault.index.archivedMailbox(account: "acct"), at: 200)
+        var mailbox = try vault.index.archivedMailbox(account: "acct")
+        #expect(mailbox.present == ["u0", "u1"] && mailbox.gone == ["u2", "u3"])
+        #expect(mailbox.copies == ["u0": 1, "u1": 1, "u2": 1, "u3": 1])
+        let afterDeparture = try entries(vault)
+        #expect(afterDeparture["u2"]?.lastSeen == 100 && afterDeparture["u3"]?.lastSeen == 100)
+        #expect(afterDeparture["u0"]?.lastSeen == before["u0"]?.lastSeen)
+        #expect(try lastListedAt(vault) == 200)
+
+        try vault.index.recordListing(account: "acct", name: "acct", uidls: ["u0", "u1", "u3"], known: mailbox, at: 300)
+        mailbox = try vault.index.archivedMailbox(account: "acct")
+        #expect(mailbox.present == ["u0", "u1", "u3"] && mailbox.gone == ["u2"])
+        let afterReturn = try entries(vault)
+        #expect(afterReturn["u3"]?.lastSeen == 300 && afterReturn["u2"]?.lastSeen == 100)
+        #expect(try lastListedAt(vault) == 300)
+    }
+
+    private func entries(_ vault: Vault) throws -> [String: (state: String, lastSeen: Int64)] {
+        try vault.index.pool.read { db in
+            var result: [String: (String, Int64)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT uidl, serverState, lastSeenOnServer FROM mailboxEntry") {
+                result[row[0]] = (row[1], row[2])
+            }
+            return result
+        }
+    }
+
+    private func lastListedAt(_ vault: Vault) throws -> Int64? {
+        try vault.index.pool.read { db in try Int64.fetchOne(db, sql: "SELECT lastListedAt FROM account WHERE id = 'acct'") }
+    }
+}
