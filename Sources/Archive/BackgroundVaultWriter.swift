@@ -1,15 +1,17 @@
 import Foundation
 
-/// Runs a `VaultWriter` on a thread of its own, so that hashing, compression and disk writes
-/// overlap the network on the second core. The receiving side hands message bytes over in
-/// chunks through a queue that holds at most `queueLimit` bytes — it waits when the queue is
-/// full, so memory stays bounded whatever the message sizes — and the worker applies them in
-/// order, committing each batch when it is due. What the worker decided about a message comes
+/// Runs a `VaultWriter` on a thread of its own, so that compression, hashing and disk writes
+/// overlap the network on the second core. The receiving side copies message bytes into one
+/// of a fixed set of chunks and queues it; the worker applies the queue in order, committing
+/// each batch when it is due, and hands the chunk back. When every chunk is in the queue the
+/// receiving side waits, so memory stays at `chunkCount × chunkSize` whatever the message
+/// sizes, and nothing is allocated per chunk. What the worker decided about each message comes
 /// back through `takeFinished()`; an error on the worker comes back at the receiving side's
 /// next call, and from then on the worker only drains the queue until `close()`.
 ///
-/// The waits are short, blocking ones on a condition variable: the worker never needs the
-/// caller's threads (Swift concurrency's or NIO's) to make progress, so none can deadlock.
+/// `close()` must be called: it ends the worker thread. The waits are blocking ones on a
+/// condition variable; the worker never needs the caller's threads (Swift concurrency's or
+/// NIO's) to make progress, so neither side can deadlock the other.
 public final class BackgroundVaultWriter: @unchecked Sendable {
     /// A message the worker has finished, with the tag the receiving side gave it.
     public struct Finished: Sendable {
@@ -19,7 +21,7 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
 
     private enum Operation {
         case begin(account: String, uidl: String, archivedAt: Date)
-        case bytes([UInt8])
+        case bytes(chunk: Int, count: Int)
         case finish(tag: Int)
         case abandon
         case close
@@ -27,30 +29,36 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
 
     /// Touched by the worker thread only, once it has started (and by `droppedMappings` after `close`).
     private let writer: VaultWriter
-    private let queueLimit: Int
     private let chunkSize: Int
+    /// `chunkCount` chunks of `chunkSize` bytes, allocated once.
+    private let storage: UnsafeMutableRawBufferPointer
     private let condition = NSCondition()
     // Guarded by `condition`:
-    /// Operations in order; taken ones are set to nil (releasing their bytes) before the front is cut.
+    /// Operations in order; taken ones are set to nil before the front is cut.
     private var queue: [Operation?] = []
     private var queueHead = 0
-    private var queuedBytes = 0
+    private var freeChunks: [Int]
     private var finished: [Finished] = []
     private var failure: Error?
     private var workerEnded = false
     private var closeRequested = false
-    /// The receiving side's own: bytes collecting for the next `.bytes` operation.
-    private var chunk: [UInt8] = []
+    private var workerWaiting = false
+    private var callerWaiting = false
+    /// The receiving side's own: the chunk being filled and how full it is.
+    private var filling: Int?
+    private var filled = 0
 
-    public init(writer: VaultWriter, queueLimit: Int = 1 << 20, chunkSize: Int = 64 << 10) {
+    public init(writer: VaultWriter, chunkCount: Int = 16, chunkSize: Int = 64 << 10) {
         self.writer = writer
-        self.queueLimit = queueLimit
         self.chunkSize = chunkSize
-        chunk.reserveCapacity(chunkSize)
+        storage = .allocate(byteCount: chunkCount * chunkSize, alignment: 64)
+        freeChunks = Array((0..<chunkCount).reversed())
         let thread = Thread { [self] in work() }
         thread.name = "popvault-writer"
         thread.start()
     }
+
+    deinit { storage.deallocate() }
 
     /// Mappings the writer could not index (see `VaultWriter.droppedMappings`); read after `close()`.
     public var droppedMappings: [(account: String, uidl: String)] {
@@ -60,30 +68,34 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
     }
 
     public func beginMessage(account: String, uidl: String, archivedAt: Date = Date()) throws {
-        try enqueue(.begin(account: account, uidl: uidl, archivedAt: archivedAt), bytes: 0)
+        try enqueue(.begin(account: account, uidl: uidl, archivedAt: archivedAt))
     }
 
     /// Copies `bytes`; the buffer may be reused as soon as this returns.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var rest = bytes
         while !rest.isEmpty {
-            let taken = min(rest.count, chunkSize - chunk.count)
-            chunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<taken]))
+            let chunk = try filling ?? takeFreeChunk()
+            filling = chunk
+            let taken = min(rest.count, chunkSize - filled)
+            let destination = UnsafeMutableRawBufferPointer(rebasing: storage[(chunk * chunkSize + filled)...])
+            destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[0..<taken]))
+            filled += taken
             rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
-            if chunk.count >= chunkSize { try sendChunk() }
+            if filled == chunkSize { try sendChunk() }
         }
     }
 
     /// Ends the message; its outcome comes back, under `tag`, through `takeFinished()`.
     public func finishMessage(tag: Int) throws {
         try sendChunk()
-        try enqueue(.finish(tag: tag), bytes: 0)
+        try enqueue(.finish(tag: tag))
     }
 
     /// Drops the message being written.
     public func abandonMessage() throws {
-        chunk.removeAll(keepingCapacity: true)
-        try enqueue(.abandon, bytes: 0)
+        releaseFillingChunk()
+        try enqueue(.abandon)
     }
 
     /// The messages finished since the last call, in order.
@@ -98,41 +110,69 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
     /// Drops a message left unfinished, commits what is complete, seals the segment and ends the
     /// worker; throws the worker's error, if it had one. `takeFinished()` still answers afterwards.
     public func close() throws {
-        chunk.removeAll(keepingCapacity: true)
+        releaseFillingChunk()
         condition.lock()
         defer { condition.unlock() }
         if !closeRequested {
             closeRequested = true
             queue.append(.close)
-            condition.broadcast()
+            if workerWaiting { condition.broadcast() }
         }
-        while !workerEnded { condition.wait() }
+        while !workerEnded {
+            callerWaiting = true
+            condition.wait()
+            callerWaiting = false
+        }
         if let failure { throw failure }
+    }
+
+    private func takeFreeChunk() throws -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while freeChunks.isEmpty && failure == nil && !workerEnded {
+            callerWaiting = true
+            condition.wait()
+            callerWaiting = false
+        }
+        if let failure { throw failure }
+        guard let chunk = freeChunks.popLast() else { throw ArchiveError.io("the vault writer was already closed") }
+        return chunk
+    }
+
+    private func releaseFillingChunk() {
+        guard let chunk = filling else { return }
+        filling = nil
+        filled = 0
+        condition.lock()
+        freeChunks.append(chunk)
+        condition.unlock()
     }
 
     private func sendChunk() throws {
-        guard !chunk.isEmpty else { return }
-        let full = chunk
-        chunk = []
-        chunk.reserveCapacity(chunkSize)
-        try enqueue(.bytes(full), bytes: full.count)
+        guard let chunk = filling else { return }
+        let count = filled
+        filling = nil
+        filled = 0
+        try enqueue(.bytes(chunk: chunk, count: count))
     }
 
-    private func enqueue(_ operation: Operation, bytes: Int) throws {
+    private func enqueue(_ operation: Operation) throws {
         condition.lock()
         defer { condition.unlock() }
-        while queuedBytes >= queueLimit && failure == nil && !workerEnded { condition.wait() }
         if let failure { throw failure }
         guard !workerEnded, !closeRequested else { throw ArchiveError.io("the vault writer was already closed") }
         queue.append(operation)
-        queuedBytes += bytes
-        condition.broadcast()
+        if workerWaiting { condition.broadcast() }
     }
 
     private func work() {
         while true {
             condition.lock()
-            while queueHead == queue.count { condition.wait() }
+            while queueHead == queue.count {
+                workerWaiting = true
+                condition.wait()
+                workerWaiting = false
+            }
             let taken = queue[queueHead]
             queue[queueHead] = nil
             queueHead += 1
@@ -155,9 +195,9 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
             condition.lock()
             if let outcome { finished.append(outcome) }
             if let error, failure == nil { failure = error }
-            if case .bytes(let buffer) = operation { queuedBytes -= buffer.count }
+            if case .bytes(let chunk, _) = operation { freeChunks.append(chunk) }
             if case .close = operation { workerEnded = true }
-            condition.broadcast()
+            if callerWaiting { condition.broadcast() }
             condition.unlock()
             if case .close = operation { return }
         }
@@ -173,8 +213,8 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
         switch operation {
         case .begin(let account, let uidl, let archivedAt):
             try writer.beginMessage(account: account, uidl: uidl, archivedAt: archivedAt)
-        case .bytes(let buffer):
-            try buffer.withUnsafeBytes { try writer.write($0) }
+        case .bytes(let chunk, let count):
+            try writer.write(UnsafeRawBufferPointer(rebasing: storage[(chunk * chunkSize)..<(chunk * chunkSize + count)]))
         case .finish(let tag):
             let outcome = try writer.finishMessage()
             if writer.shouldCommit { try writer.commit() }

@@ -4,7 +4,7 @@ import Testing
 @testable import Archive
 
 @Suite(.serialized) struct BackgroundVaultWriterTests {
-    /// Messages larger than the queue pass through it in order; each outcome comes back under its tag.
+    /// Messages larger than all the chunks together pass through them in order; each outcome comes back under its tag.
     @Test func storesThroughASmallQueueInOrder() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -12,7 +12,7 @@ import Testing
         let messages = VaultFixture.corpus(40)
         let inner = try vault.makeWriter()
         inner.register(account: "acct", name: "acct")
-        let writer = BackgroundVaultWriter(writer: inner, queueLimit: 8192, chunkSize: 1000)
+        let writer = BackgroundVaultWriter(writer: inner, chunkCount: 3, chunkSize: 1000)
         var finished: [BackgroundVaultWriter.Finished] = []
         for (index, message) in (messages + [messages[0]]).enumerated() {
             try writer.beginMessage(account: "acct", uidl: "u\(index)")
