@@ -16,16 +16,23 @@ final class VaultLock {
             throw ArchiveError.locked("vault \(root) is in use by \(holder); wait until it finishes "
                 + "(a lock left by a process that died is taken over automatically)")
         }
-        let me = "PID \(getpid()) on \(ProcessInfo.processInfo.hostName)\n"
+        // Only for the message another process shows; the lock is the flock, so no fsync.
+        let me = "PID \(getpid()) on \(Self.hostName())\n"
         ftruncate(fd, 0)
         _ = me.withCString { pwrite(fd, $0, strlen($0), 0) }
-        fsync(fd)
     }
 
     deinit {
         ftruncate(fd, 0)
         flock(fd, LOCK_UN)
         close(fd)
+    }
+
+    /// The kernel's node name (`ProcessInfo.hostName` may ask DNS for the canonical name).
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "this host" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func readHolder(_ fd: Int32) -> String {

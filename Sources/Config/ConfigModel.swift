@@ -24,7 +24,7 @@ public struct Defaults: Sendable, Equatable {
     public var replyTimeoutSeconds = 180
     /// Attempts per account in one run for transient failures (in use, login delay, network).
     public var retries = 3
-    /// zlib level of new segments (0–9); 1 is the default, chosen by `scripts/bench vault`.
+    /// igzip (ISA-L) level of new segments, 1–3; 1 is the default (docs/DECISIONS.md).
     public var compressionLevel = 1
     /// Wall-clock limit for one account in one run.
     public var accountTimeLimitSeconds = 4 * 3600
