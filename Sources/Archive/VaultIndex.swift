@@ -139,9 +139,10 @@ public final class VaultIndex: @unchecked Sendable {
             let account = try db.cachedStatement(sql: "INSERT INTO account (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
             for (id, name) in accountNames { try account.execute(arguments: [id, name]) }
             let message = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO message (contentHash, segmentId, offset, memberLength, canonicalLength, archivedAt,
+                INSERT INTO message (contentHash, segmentId, offset, memberLength, canonicalLength, archivedAt,
                     date, dateTime, fromAddress, toAddress, subject, messageId)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (contentHash) DO NOTHING
                 """)
             let entry = try db.cachedStatement(sql: """
                 INSERT INTO mailboxEntry (accountId, uidl, contentHash, copies, firstSeen, lastSeenOnServer, serverState)

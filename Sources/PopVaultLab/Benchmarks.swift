@@ -85,7 +85,7 @@ struct StoreBench: ParsableCommand {
             messages.append(canonical)
         }
         if let dump {
-            FileManager.default.createFile(atPath: dump, contents: nil)
+            _ = FileManager.default.createFile(atPath: dump, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dump))
             for message in messages { handle.write(Data(message)) }
             try handle.close()

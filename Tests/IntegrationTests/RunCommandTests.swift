@@ -147,6 +147,52 @@ import Testing
         }
     }
 
+    /// Invariant 3's ground for `run`: a dry run plans but writes nothing to the vault. And a real
+    /// run records messages that left the server as "gone", and only those.
+    @Test func dryRunWritesNothingAndDeparturesAreRecorded() async throws {
+        try await Self.withSetup(users: [("alice", 20)]) { setup in
+            #expect(try setup.run(["run"]).status == 0)
+            let maildir = setup.server.maildir(for: "alice") + "/cur"
+            // Names without Dovecot's flags, which it may change by renaming the file.
+            let departing = try FileManager.default.contentsOfDirectory(atPath: maildir).map { $0.split(separator: ":")[0] }.sorted().prefix(3)
+            var builder = CorpusBuilder(seed: 4242, profile: .textOnly)
+            _ = try builder.fill(maildir: setup.server.maildir(for: "alice"), count: 5)
+            try setup.server.handMailToNobody()
+            let before = try Self.indexState(setup.vault)
+            sleep(1)  // lastListedAt has one-second resolution
+            let dry = try setup.run(["run", "--dry-run", "--json"])
+            #expect(dry.status == 0, "\(dry.stderr)")
+            #expect(try setup.accounts(dry)["alice"]?["planned"] as? Int == 5)
+            #expect(try Self.indexState(setup.vault) == before)
+
+            for name in try FileManager.default.contentsOfDirectory(atPath: maildir)
+            where departing.contains(name.split(separator: ":")[0]) {
+                try FileManager.default.removeItem(atPath: maildir + "/" + name)
+            }
+            let real = try setup.run(["run", "--json"])
+            #expect(real.status == 0, "\(real.stderr)")
+            #expect(try setup.accounts(real)["alice"]?["fetched"] as? Int == 5)
+            #expect(try Self.indexState(setup.vault).contains("present=22 gone=3"))
+        }
+    }
+
+    /// The index's rows and the segment files, as text to compare.
+    static func indexState(_ vault: String) throws -> String {
+        let python = """
+        import os, sqlite3, sys
+        db = sqlite3.connect(sys.argv[1])
+        q = lambda sql: db.execute(sql).fetchall()
+        states = dict(q("SELECT serverState, COUNT(*) FROM mailboxEntry GROUP BY serverState"))
+        print("present=%d gone=%d" % (states.get("present", 0), states.get("gone", 0)))
+        print(q("SELECT COUNT(*) FROM message"), q("SELECT id, lastListedAt FROM account"), q("SELECT COUNT(*) FROM run"),
+              q("SELECT id, state, committedLength FROM segment"), sorted(os.listdir(sys.argv[2])))
+        """
+        let result = try ProcessRunner.run(ProcessRunner.which("python3") ?? "/usr/bin/python3",
+                                           ["-c", python, vault + "/index.sqlite", vault + "/segments"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout
+    }
+
     @Test func duplicateUIDLsKeepBothMessages() async throws {
         try await Self.withSetup(users: [("alice", 0)], extraConfig: ["pop3_reuse_xuidl = yes"]) { setup in
             var builder = CorpusBuilder(seed: 5, profile: .textOnly)
