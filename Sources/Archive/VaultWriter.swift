@@ -71,8 +71,7 @@ public final class VaultWriter {
         let entry = PendingEntry(account: current.account, uidl: current.uidl, contentHash: hash, message: nil,
                                  copies: sessionCopies[mappingKey] ?? 1, seenAt: Int64(current.time))
         let outcome: StoreOutcome
-        let knownContent = try pendingHashes.contains(hash) || vault.index.hasMessage(hash)
-            || !vault.claims.claim(hash, for: identity)
+        let knownContent = try pendingHashes.contains(hash) || !claimUnindexed(hash)
         if knownContent {
             try segment.truncate(to: encoder.start)
             let knownMapping = try pendingMappings.contains(mappingKey)
@@ -105,6 +104,19 @@ public final class VaultWriter {
             try sealSegment()
         }
         return outcome
+    }
+
+    /// Claims new content for this writer: true when no other writer holds it and the index does
+    /// not have it yet. The claim comes first and the index second, because a claim is released
+    /// only after its holder's commit: checking the other way round, content committed in
+    /// between would be missed and stored twice.
+    private func claimUnindexed(_ hash: String) throws -> Bool {
+        guard vault.claims.claim(hash, for: identity) else { return false }
+        if try vault.index.hasMessage(hash) {
+            vault.claims.release([hash], for: identity)
+            return false
+        }
+        return true
     }
 
     /// Drops the message being written (the connection broke, or the server refused it).
@@ -140,12 +152,14 @@ public final class VaultWriter {
         var ready: [PendingEntry] = []
         var waiting: [PendingEntry] = []
         for entry in deferred + pending {
-            let contentPresent = try entry.message != nil || pendingHashes.contains(entry.contentHash)
-                || vault.index.hasMessage(entry.contentHash)
-            if contentPresent {
+            // The claim is asked first: its holder releases it only after its own commit, so a
+            // claim found gone means the content is in the index now, unless that commit failed.
+            if entry.message != nil || pendingHashes.contains(entry.contentHash) {
                 ready.append(entry)
             } else if vault.claims.isClaimedByOther(entry.contentHash, than: identity) {
                 waiting.append(entry)
+            } else if try vault.index.hasMessage(entry.contentHash) {
+                ready.append(entry)
             } else {
                 droppedMappings.append((entry.account, entry.uidl))
             }
