@@ -73,6 +73,12 @@ enum IndexSchema {
         migrator.registerMigration("v2") { db in
             try db.alter(table: "account") { t in t.add(column: "lastListedAt", .integer) }
         }
+        // Every run reads one account's (uidl, copies, serverState) to compare with the server's
+        // listing. Covered by this index, that is one scan of a small b-tree, in UIDL order,
+        // instead of a lookup of every table row.
+        migrator.registerMigration("v3") { db in
+            try db.create(index: "mailboxEntry_listing", on: "mailboxEntry", columns: ["accountId", "uidl", "serverState", "copies"])
+        }
         return migrator
     }
 }

@@ -26,74 +26,36 @@ public final class Vault: @unchecked Sendable {
     public let id: String
     let logger: Logger
     let claims = ContentClaims()
-    private let lock: VaultLock?
+    /// Holds the writer lock for as long as the vault is open.
+    private let directory: VaultDirectory
 
     public var segmentsDirectory: String { root + "/segments" }
     public var indexPath: String { root + "/index.sqlite" }
 
     /// Opens (and with `create`, makes) the vault. `exclusive` takes the writer lock and runs
     /// crash recovery; readers that only look (status, search) pass false.
-    public init(at root: String, create: Bool = false, exclusive: Bool = true, settings: VaultSettings = VaultSettings(),
-                logger: Logger = Logger(label: "popvault.vault")) throws {
-        let root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
-        self.root = root
+    public convenience init(at root: String, create: Bool = false, exclusive: Bool = true, settings: VaultSettings = VaultSettings(),
+                            logger: Logger = Logger(label: "popvault.vault")) throws {
+        try self.init(directory: VaultDirectory(at: root, create: create, exclusive: exclusive), settings: settings, logger: logger)
+    }
+
+    /// Opens the index of a checked directory and, if it holds the writer lock, recovers.
+    public init(directory: VaultDirectory, settings: VaultSettings = VaultSettings(), logger: Logger = Logger(label: "popvault.vault")) throws {
+        self.directory = directory
+        root = directory.root
+        id = directory.id
         self.settings = settings
         self.logger = logger
-        let manager = FileManager.default
-        let marker = root + "/vault.toml"
-        if !manager.fileExists(atPath: marker) {
-            guard create else {
-                throw ArchiveError.notAVault("\(root) is not a popvault vault (no vault.toml); check `vault` in the config, "
-                    + "or run `popvault run` once to create it")
-            }
-            let contents = (try? manager.contentsOfDirectory(atPath: root)) ?? []
-            guard contents.isEmpty else {
-                throw ArchiveError.notAVault("\(root) exists and is not empty, but holds no vault.toml: choose an empty or new directory")
-            }
-            try Self.makeDirectory(root)
-            try Self.makeDirectory(root + "/segments")
-            let text = "# popvault vault. Format: FORMAT.md\nformat = \(Self.formatVersion)\nid = \"\(UUID().uuidString.lowercased())\"\n"
-            guard manager.createFile(atPath: marker, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw ArchiveError.io("cannot write \(marker)")
-            }
-            try fsyncDirectory(root)
-        }
-        let (format, id) = try Self.readMarker(marker)
-        guard format == Self.formatVersion else {
-            throw ArchiveError.unsupportedFormat("\(root) has vault format \(format); this popvault reads format \(Self.formatVersion): upgrade popvault")
-        }
-        self.id = id
-        lock = exclusive ? try VaultLock(root: root) : nil
-        if !manager.fileExists(atPath: root + "/segments") { try Self.makeDirectory(root + "/segments") }
         index = try VaultIndex(path: root + "/index.sqlite")
-        if exclusive {
+        if directory.lock != nil {
             try Recovery(vault: self).run()
         }
     }
 
     public func makeWriter() throws -> VaultWriter {
-        guard lock != nil else { throw ArchiveError.locked("the vault was opened read-only") }
+        guard directory.lock != nil else { throw ArchiveError.locked("the vault was opened read-only") }
         return try VaultWriter(vault: self)
     }
 
     func segmentPath(_ name: String) -> String { segmentsDirectory + "/" + name }
-
-    private static func makeDirectory(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        chmod(path, 0o700)
-    }
-
-    private static func readMarker(_ path: String) throws -> (Int, String) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ArchiveError.io("cannot read \(path)") }
-        var format: Int?
-        var id = ""
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2 else { continue }
-            if parts[0] == "format" { format = Int(parts[1]) }
-            if parts[0] == "id" { id = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        }
-        guard let format else { throw ArchiveError.corrupt("\(path) has no format version") }
-        return (format, id)
-    }
 }

@@ -22,11 +22,11 @@ public final class VaultIndex: @unchecked Sendable {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets NORMAL when it turns WAL on, after `prepareDatabase`; only the writer
+            // commits, so FULL is set on it here: a commit is on disk before it returns.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try IndexSchema.migrator.migrate(pool)
         } catch {
             throw ArchiveError.io("cannot open the index \(path): \(error) (if it is damaged, `popvault reindex` rebuilds it from the segments)")
@@ -40,12 +40,14 @@ public final class VaultIndex: @unchecked Sendable {
     public func archivedMailbox(account: String) throws -> ArchivedMailbox {
         try pool.read { db in
             var mailbox = ArchivedMailbox()
-            let rows = try Row.fetchCursor(db, sql: "SELECT uidl, copies, serverState FROM mailboxEntry WHERE accountId = ?",
-                                           arguments: [account])
+            let expected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM mailboxEntry WHERE accountId = ?", arguments: [account])
+            mailbox.reserveCapacity(expected ?? 0)
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT uidl, copies, serverState = 'gone' FROM mailboxEntry INDEXED BY mailboxEntry_listing
+                WHERE accountId = ? ORDER BY uidl
+                """, arguments: [account])
             while let row = try rows.next() {
-                let uidl: String = row[0]
-                mailbox.copies[uidl, default: 0] += row[1] as Int
-                if row[2] as String == "gone" { mailbox.gone.insert(uidl) } else { mailbox.present.insert(uidl) }
+                mailbox.add(uidl: row[0], copies: row[1], gone: row[2])
             }
             return mailbox
         }
@@ -167,23 +169,23 @@ public final class VaultIndex: @unchecked Sendable {
         }
     }
 
-    /// Records what the server listed in this session, given what the index held before
-    /// (`archivedMailbox`). Only changes are written, so a run over an unchanged mailbox updates
-    /// one row: entries the listing lacks become "gone" (keeping the previous listing as their
-    /// last sighting), entries listed again become "present", and the account's `lastListedAt`
-    /// moves to `time`.
-    public func recordListing(account: String, name: String, uidls: Set<String>, known: ArchivedMailbox, at time: Int64) throws {
+    /// Records what the server listed in this session: the `changes` the planner found between
+    /// the listing and what the index held (`archivedMailbox`). Only changes are written, so a
+    /// run over an unchanged mailbox updates one row: departed entries become "gone" (keeping
+    /// the previous listing as their last sighting), returned ones "present", and the account's
+    /// `lastListedAt` moves to `time`.
+    public func recordListing(account: String, name: String, changes: ListingChanges, at time: Int64) throws {
         try pool.write { db in
             let previous = try Int64.fetchOne(db, sql: "SELECT lastListedAt FROM account WHERE id = ?", arguments: [account])
             let gone = try db.makeStatement(sql: """
                 UPDATE mailboxEntry SET serverState = 'gone', lastSeenOnServer = COALESCE(?, lastSeenOnServer)
                 WHERE accountId = ? AND uidl = ?
                 """)
-            for uidl in known.present.subtracting(uidls) { try gone.execute(arguments: [previous, account, uidl]) }
+            for uidl in changes.departed { try gone.execute(arguments: [previous, account, uidl]) }
             let back = try db.makeStatement(sql: """
                 UPDATE mailboxEntry SET serverState = 'present', lastSeenOnServer = ? WHERE accountId = ? AND uidl = ?
                 """)
-            for uidl in known.gone.intersection(uidls) { try back.execute(arguments: [time, account, uidl]) }
+            for uidl in changes.returned { try back.execute(arguments: [time, account, uidl]) }
             try db.execute(sql: """
                 INSERT INTO account (id, name, lastListedAt) VALUES (?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET lastListedAt = excluded.lastListedAt
@@ -193,12 +195,14 @@ public final class VaultIndex: @unchecked Sendable {
 
     // MARK: Runs
 
-    public func record(_ run: RunRecord) throws -> RunRecord {
-        var run = run
+    /// Records a finished run, registering its account if the index does not know it yet,
+    /// in one transaction.
+    public func record(_ run: RunRecord, accountName: String) throws {
         try pool.write { db in
-            if run.id == nil { try run.insert(db) } else { try run.update(db) }
+            try db.execute(sql: "INSERT INTO account (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+                           arguments: [run.accountId, accountName])
+            _ = try run.inserted(db)
         }
-        return run
     }
 
     public func lastRuns() throws -> [RunRecord] {
@@ -217,12 +221,6 @@ public final class VaultIndex: @unchecked Sendable {
                 """)
             while let row = try rows.next() { totals[row[0]] = (row[1], row[2]) }
             return totals
-        }
-    }
-
-    public func registerAccount(id: String, name: String) throws {
-        try pool.write { db in
-            if try !AccountRecord.exists(db, key: id) { try AccountRecord(id: id, name: name).insert(db) }
         }
     }
 

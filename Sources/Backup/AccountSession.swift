@@ -16,53 +16,49 @@ import POP3Core
 struct AccountSession {
     let account: AccountConfig
     let defaults: Defaults
-    let vault: Vault
+    let vault: VaultOpening
     let logger: Logger
     let shouldStop: @Sendable () -> Bool
     let dryRun: Bool
     let progress: (AccountReport) -> Void
 
     func run(into report: inout AccountReport) async throws {
-        let (index, id, name) = (vault.index, account.id, account.name)
-        let recordingIndex = dryRun ? nil : index
-        async let known = index.archivedMailbox(account: id)
+        let (vault, id, name) = (self.vault, account.id, account.name)
+        async let known = vault.vault.index.archivedMailbox(account: id)
         let client = try await EndpointFactory.openSession(account, defaults: defaults, logger: logger)
         do {
+            let recordingIndex = dryRun ? nil : try await vault.vault.index
             guard client.capabilities.has("UIDL") || !client.capabilities.announced else {
                 throw POP3Error.unsupported("the server does not offer UIDL; without it popvault cannot tell which "
                     + "messages it already has while leaving them on the server")
             }
-            let stat = try await client.stat()
+            let (stat, listing) = try await client.statAndUIDL()
             report.onServerMessages = stat.count
             report.onServerBytes = stat.size
-            let listing = try await client.uidl()
             let archived = try await known
             let seenAt = Int64(Date().timeIntervalSince1970)
-            async let recorded: Void = Self.record(listing, of: id, name: name, known: archived, at: seenAt, in: recordingIndex)
-            var plan = FetchPlanner.plan(listing: listing, archivedCopies: archived.copies)
+            var plan = FetchPlanner.plan(listing: listing, archived: archived)
+            let changes = plan.listingChanges
+            async let recorded: Void? = recordingIndex?.recordListing(account: id, name: name, changes: changes, at: seenAt)
             if !plan.fetch.isEmpty {
                 // LIST only when there is something to fetch: its sizes serve the size limit and the progress.
                 plan = FetchPlanner.limit(plan, sizes: try await client.list(), maxMessageBytes: account.maxMessageBytes)
             }
             note(plan, onServer: stat.count, in: &report)
             if dryRun || plan.fetch.isEmpty {
-                try await recorded
+                // Nothing was fetched and nothing is to be deleted, so QUIT goes out while the
+                // listing is being recorded instead of after it.
                 try await client.quit()
+                _ = try await recorded
                 return
             }
             try await retrieve(plan, from: client, into: &report)
-            try await recorded
+            _ = try await recorded
             try await client.quit()
         } catch {
             await client.abandon()
             throw error
         }
-    }
-
-    /// Records the listing in the index (`nil`: a dry run, which writes nothing).
-    private static func record(_ listing: UIDLListing, of account: String, name: String, known: ArchivedMailbox, at time: Int64,
-                               in index: VaultIndex?) throws {
-        try index?.recordListing(account: account, name: name, uidls: Set(listing.entries.map(\.uidl)), known: known, at: time)
     }
 
     private func note(_ plan: FetchPlan, onServer: Int, in report: inout AccountReport) {
@@ -81,7 +77,7 @@ struct AccountSession {
 
     /// Pipelined RETR into the vault; what arrived completely is committed even when this throws.
     private func retrieve(_ plan: FetchPlan, from client: POP3Client, into report: inout AccountReport) async throws {
-        let vaultWriter = try vault.makeWriter()
+        let vaultWriter = try await vault.vault.makeWriter()
         vaultWriter.register(account: account.id, name: account.name)
         let writer = BackgroundVaultWriter(writer: vaultWriter)
         let sink = VaultSink(writer: writer, account: account.id, plan: plan, maxMessageBytes: account.maxMessageBytes,

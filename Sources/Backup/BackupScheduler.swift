@@ -2,6 +2,7 @@ import Archive
 import Config
 import Foundation
 import Logging
+import POP3
 import POP3Core
 
 /// `popvault run`: walks the accounts, `parallel` at a time and at most `per_host_connections`
@@ -10,7 +11,7 @@ import POP3Core
 /// run; each retry resumes where the last attempt's committed work ended.
 public struct BackupScheduler: Sendable {
     public let defaults: Defaults
-    public let vault: Vault
+    public let vault: VaultOpening
     public let logger: Logger
     public let stop: StopFlag
     public let dryRun: Bool
@@ -19,7 +20,7 @@ public struct BackupScheduler: Sendable {
     /// The first retry waits this long, each further one twice as long (capped at 60 s).
     public var initialBackoffSeconds = 2.0
 
-    public init(defaults: Defaults, vault: Vault, logger: Logger, stop: StopFlag, dryRun: Bool,
+    public init(defaults: Defaults, vault: VaultOpening, logger: Logger, stop: StopFlag, dryRun: Bool,
                 progress: @escaping @Sendable (AccountReport) -> Void = { _ in }) {
         self.defaults = defaults
         self.vault = vault
@@ -27,6 +28,11 @@ public struct BackupScheduler: Sendable {
         self.stop = stop
         self.dryRun = dryRun
         self.progress = progress
+    }
+
+    /// Starts the network threads while the caller reads the config and opens the vault.
+    public static func startNetworking() {
+        POP3Client.startEventLoops()
     }
 
     public func run(_ accounts: [AccountConfig]) async -> RunReport {
@@ -90,11 +96,11 @@ public struct BackupScheduler: Sendable {
         }
         await limiter.release(account.host.lowercased())
         report.durationSeconds = Date().timeIntervalSince(started)
-        if !dryRun { record(report, account: account, started: started) }
+        if !dryRun { await record(report, account: account, started: started) }
         return report
     }
 
-    private func record(_ report: AccountReport, account: AccountConfig, started: Date) {
+    private func record(_ report: AccountReport, account: AccountConfig, started: Date) async {
         var run = RunRecord(accountId: account.id, startedAt: Int64(started.timeIntervalSince1970))
         run.finishedAt = Int64(Date().timeIntervalSince1970)
         run.result = report.result.rawValue
@@ -106,9 +112,10 @@ public struct BackupScheduler: Sendable {
         run.onServerCount = report.onServerMessages
         run.onServerBytes = report.onServerBytes.map(Int64.init)
         run.error = report.errors.last
+        // A vault that could not be opened is reported once, by the caller, not per account.
+        guard let index = try? await vault.vault.index else { return }
         do {
-            try vault.index.registerAccount(id: account.id, name: account.name)
-            _ = try vault.index.record(run)
+            try index.record(run, accountName: account.name)
         } catch {
             logger.error("cannot record the run in the index", metadata: ["account": "\(account.name)", "error": "\(error)"])
         }

@@ -1,3 +1,4 @@
+import Archive
 import POP3Core
 
 /// One server message to retrieve.
@@ -21,6 +22,8 @@ public struct FetchPlan: Sendable, Equatable {
     public var skipped: [SkippedMessage] = []
     /// UIDLs the server listed more than once (RFC 1939 allows identical copies to share one).
     public var duplicatedUIDLs = 0
+    /// What the listing changes in the index's record of the server mailbox.
+    public var listingChanges = ListingChanges()
     public var bytesToFetch: Int { fetch.reduce(0) { $0 + ($1.sizeHint ?? 0) } }
 }
 
@@ -32,18 +35,37 @@ public struct FetchPlan: Sendable, Equatable {
 /// UIDL are never conflated: the content hash tells them apart.
 public enum FetchPlanner {
     /// The plan from the UIDL listing alone. A run with nothing new ends here, without LIST.
-    public static func plan(listing: UIDLListing, archivedCopies: [String: Int]) -> FetchPlan {
+    ///
+    /// One hash lookup per listed UIDL: the rest is counted in arrays under the archived
+    /// mailbox's slot numbers (see `ArchivedMailbox`), so that comparing a mailbox of tens of
+    /// thousands of messages stays a small part of a run with nothing to fetch.
+    public static func plan(listing: UIDLListing, archived: ArchivedMailbox) -> FetchPlan {
         var plan = FetchPlan()
-        var listed: [String: Int] = [:]
-        listed.reserveCapacity(listing.entries.count)
-        for entry in listing.entries { listed[entry.uidl, default: 0] += 1 }
-        plan.duplicatedUIDLs = listed.values.reduce(0) { $0 + ($1 > 1 ? 1 : 0) }
-        for entry in listing.entries {
-            let copies = listed[entry.uidl, default: 1]
-            if archivedCopies[entry.uidl, default: 0] >= copies {
+        var timesListed = [Int](repeating: 0, count: archived.count)
+        var slotOfEntry = [Int](repeating: -1, count: listing.entries.count)
+        var unknownTimesListed: [String: Int] = [:]
+        for (position, entry) in listing.entries.enumerated() {
+            if let slot = archived.slot(of: entry.uidl) {
+                timesListed[slot] += 1
+                slotOfEntry[position] = slot
+            } else {
+                unknownTimesListed[entry.uidl, default: 0] += 1
+            }
+        }
+        plan.duplicatedUIDLs = timesListed.lazy.filter { $0 > 1 }.count + unknownTimesListed.values.lazy.filter { $0 > 1 }.count
+        for (position, entry) in listing.entries.enumerated() {
+            let slot = slotOfEntry[position]
+            if slot >= 0 && archived.copies[slot] >= timesListed[slot] {
                 plan.alreadyArchived += 1
             } else {
                 plan.fetch.append(PlannedFetch(number: entry.number, uidl: entry.uidl, sizeHint: nil))
+            }
+        }
+        for slot in 0..<archived.count {
+            if timesListed[slot] == 0 {
+                if !archived.isGone[slot] { plan.listingChanges.departed.append(archived.uidls[slot]) }
+            } else if archived.isGone[slot] {
+                plan.listingChanges.returned.append(archived.uidls[slot])
             }
         }
         for rejected in listing.rejected {
@@ -68,8 +90,8 @@ public enum FetchPlanner {
     }
 
     /// Both steps at once.
-    public static func plan(listing: UIDLListing, archivedCopies: [String: Int], sizes: [Int: Int],
+    public static func plan(listing: UIDLListing, archived: ArchivedMailbox, sizes: [Int: Int],
                             maxMessageBytes: Int?) -> FetchPlan {
-        limit(plan(listing: listing, archivedCopies: archivedCopies), sizes: sizes, maxMessageBytes: maxMessageBytes)
+        limit(plan(listing: listing, archived: archived), sizes: sizes, maxMessageBytes: maxMessageBytes)
     }
 }

@@ -64,7 +64,10 @@ public enum ConfigLoader {
         return expanded.hasPrefix("/") ? expanded : base + "/" + expanded
     }
 
+    /// The mode bits, by `stat` (FileManager's attributes also look up the owner's names).
     private static func permissions(_ path: String) -> Int? {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return Int(status.st_mode & 0o7777)
     }
 }

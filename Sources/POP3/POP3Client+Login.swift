@@ -14,8 +14,7 @@ extension POP3Client {
             logger.debug("logging in", metadata: ["user": "\(credentials.user)", "method": "\(plan)"])
             switch plan {
             case .userPass:
-                try await command(.user(credentials.user), phase: .login)
-                try await command(.pass(credentials.secretValue), phase: .login)
+                try await userPass(credentials)
             case .apop(let timestamp):
                 let digest = Insecure.MD5.hash(data: Array((timestamp + credentials.secretValue).utf8))
                 let hex = digest.map { String(format: "%02x", $0) }.joined()
@@ -27,6 +26,25 @@ extension POP3Client {
             try await refreshCapabilities()
         } catch {
             throw POP3Error.from(error)
+        }
+    }
+
+    /// USER and PASS; pipelined when the server announced PIPELINING before login, which saves
+    /// a round trip. A `-ERR` to USER fails the login either way: PASS is then refused too.
+    private func userPass(_ credentials: Credentials) async throws {
+        guard capabilities.pipelining else {
+            try await command(.user(credentials.user), phase: .login)
+            try await command(.pass(credentials.secretValue), phase: .login)
+            return
+        }
+        let user = POP3Command.user(credentials.user)
+        let pass = POP3Command.pass(credentials.secretValue)
+        logger.trace("send", metadata: ["command": "\(user), \(pass) (pipelined)"])
+        try await transport.send([user, pass])
+        let userReply = try await transport.readStatusLine(for: user.description)
+        let passReply = try await transport.readStatusLine(for: pass.description)
+        for (command, reply) in [(user, userReply), (pass, passReply)] where !reply.isOK {
+            throw ReplyClassifier.error(for: reply, command: command, phase: .login, serverPromisesAuthCodes: capabilities.authResponseCodes)
         }
     }
 

@@ -41,10 +41,10 @@ public enum ListingParser {
     public enum UIDLCheck: Equatable, Sendable { case valid, overlong, invalid(String) }
 
     public static func check(uidl: String) -> UIDLCheck {
-        check(uidlBytes: Array(uidl.utf8)[...])
+        Array(uidl.utf8).withUnsafeBytes { check(uidlBytes: $0) }
     }
 
-    static func check(uidlBytes bytes: ArraySlice<UInt8>) -> UIDLCheck {
+    static func check(uidlBytes bytes: UnsafeRawBufferPointer) -> UIDLCheck {
         if bytes.isEmpty { return .invalid("empty unique id") }
         if bytes.count > maximumUIDLLength {
             return .invalid("unique id of \(bytes.count) bytes exceeds the \(maximumUIDLLength)-byte limit")
@@ -53,36 +53,12 @@ public enum ListingParser {
         return bytes.count > rfcUIDLLength ? .overlong : .valid
     }
 
-    /// Parses the data lines of `UIDL` (without line ends). Numbers must be positive and unique;
-    /// the same id on two numbers is allowed (RFC 1939 §7: identical copies may share an id).
-    /// Works on bytes: a listing has a line per message, and every run reads all of them.
+    /// Parses the data lines of `UIDL` (without line ends); see `UIDLListingBuilder`, which the
+    /// client feeds as the reply arrives.
     public static func parseUIDL(lines: [[UInt8]]) -> UIDLListing {
-        var listing = UIDLListing()
-        listing.entries.reserveCapacity(lines.count)
-        var seenNumbers = Set<Int>(minimumCapacity: lines.count)
-        for line in lines {
-            guard let (number, rest) = splitNumber(line[...]) else {
-                listing.rejected.append(.init(line: printableLine(line), reason: "not \"number id\""))
-                continue
-            }
-            // Several spaces between number and id occur (Comcast); trailing spaces are not part of the id.
-            var uidl = rest
-            while uidl.last == UInt8(ascii: " ") { uidl = uidl.dropLast() }
-            switch check(uidlBytes: uidl) {
-            case .invalid(let reason):
-                listing.rejected.append(.init(line: printableLine(line), reason: reason))
-                continue
-            case .overlong:
-                listing.overlongAccepted += 1
-            case .valid: break
-            }
-            guard seenNumbers.insert(number).inserted else {
-                listing.rejected.append(.init(line: printableLine(line), reason: "message number \(number) listed twice"))
-                continue
-            }
-            listing.entries.append(UIDLEntry(number: number, uidl: String(decoding: uidl, as: UTF8.self)))
-        }
-        return listing
+        var builder = UIDLListingBuilder()
+        for line in lines { line.withUnsafeBytes { builder.add(line: $0) } }
+        return builder.listing
     }
 
     /// Parses the data lines of `LIST`: message number → size in octets. Sizes are hints only.
@@ -90,9 +66,10 @@ public enum ListingParser {
         var sizes: [Int: Int] = [:]
         sizes.reserveCapacity(lines.count)
         for line in lines {
-            guard let (number, rest) = splitNumber(line[...]), let (size, _) = leadingNumber(rest),
-                  size >= 0 else { continue }
-            sizes[number] = size
+            line.withUnsafeBytes { bytes in
+                guard let (number, rest) = splitNumber(bytes), let (size, _) = leadingNumber(rest), size >= 0 else { return }
+                sizes[number] = size
+            }
         }
         return sizes
     }
@@ -107,26 +84,40 @@ public enum ListingParser {
     }
 
     /// A positive number, spaces, and the non-empty rest of the line.
-    private static func splitNumber(_ line: ArraySlice<UInt8>) -> (Int, ArraySlice<UInt8>)? {
-        let trimmed = line.drop(while: { $0 == UInt8(ascii: " ") })
+    static func splitNumber(_ line: UnsafeRawBufferPointer) -> (Int, UnsafeRawBufferPointer)? {
+        let trimmed = line.dropSpaces()
         guard let (number, rest) = leadingNumber(trimmed), number > 0, rest.first == UInt8(ascii: " ") else { return nil }
-        let value = rest.drop(while: { $0 == UInt8(ascii: " ") })
+        let value = rest.dropSpaces()
         return value.isEmpty ? nil : (number, value)
     }
 
     /// The decimal digits at the start of `bytes` (at most 18, so no overflow), and what follows.
-    private static func leadingNumber(_ bytes: ArraySlice<UInt8>) -> (Int, ArraySlice<UInt8>)? {
+    private static func leadingNumber(_ bytes: UnsafeRawBufferPointer) -> (Int, UnsafeRawBufferPointer)? {
         var value = 0
-        var index = bytes.startIndex
-        while index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-            guard index - bytes.startIndex < 18 else { return nil }
+        var index = 0
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            guard index < 18 else { return nil }
             value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
             index += 1
         }
-        return index > bytes.startIndex ? (value, bytes[index...]) : nil
+        return index > 0 ? (value, UnsafeRawBufferPointer(rebasing: bytes[index...])) : nil
     }
 
-    private static func printableLine(_ line: [UInt8]) -> String {
+    static func printableLine(_ line: UnsafeRawBufferPointer) -> String {
         printable(String(decoding: line, as: UTF8.self), limit: 100)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Without its leading spaces.
+    func dropSpaces() -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: drop(while: { $0 == UInt8(ascii: " ") }))
+    }
+
+    /// Without its trailing spaces.
+    func dropTrailingSpaces() -> UnsafeRawBufferPointer {
+        var end = count
+        while end > 0, self[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        return UnsafeRawBufferPointer(rebasing: self[0..<end])
     }
 }

@@ -13,21 +13,19 @@ import Testing
         let vault = try Vault(at: directory.file("vault"), create: true)
         let messages = VaultFixture.corpus(4)
         try VaultFixture.store(messages.enumerated().map { ("u\($0.offset)", $0.element) }, in: vault)
-        let all: Set = ["u0", "u1", "u2", "u3"]
 
-        try vault.index.recordListing(account: "acct", name: "acct", uidls: all, known: try vault.index.archivedMailbox(account: "acct"), at: 100)
+        try vault.index.recordListing(account: "acct", name: "acct", changes: ListingChanges(), at: 100)
         let before = try entries(vault)
-        try vault.index.recordListing(account: "acct", name: "acct", uidls: ["u0", "u1"],
-                                      known: try vault.index.archivedMailbox(account: "acct"), at: 200)
+        try vault.index.recordListing(account: "acct", name: "acct", changes: ListingChanges(departed: ["u2", "u3"]), at: 200)
         var mailbox = try vault.index.archivedMailbox(account: "acct")
         #expect(mailbox.present == ["u0", "u1"] && mailbox.gone == ["u2", "u3"])
-        #expect(mailbox.copies == ["u0": 1, "u1": 1, "u2": 1, "u3": 1])
+        #expect(mailbox.uidls.map { mailbox.copies(of: $0) } == [1, 1, 1, 1])
         let afterDeparture = try entries(vault)
         #expect(afterDeparture["u2"]?.lastSeen == 100 && afterDeparture["u3"]?.lastSeen == 100)
         #expect(afterDeparture["u0"]?.lastSeen == before["u0"]?.lastSeen)
         #expect(try lastListedAt(vault) == 200)
 
-        try vault.index.recordListing(account: "acct", name: "acct", uidls: ["u0", "u1", "u3"], known: mailbox, at: 300)
+        try vault.index.recordListing(account: "acct", name: "acct", changes: ListingChanges(returned: ["u3"]), at: 300)
         mailbox = try vault.index.archivedMailbox(account: "acct")
         #expect(mailbox.present == ["u0", "u1", "u3"] && mailbox.gone == ["u2"])
         let afterReturn = try entries(vault)

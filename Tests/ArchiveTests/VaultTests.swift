@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 @testable import Archive
@@ -145,5 +146,17 @@ import Testing
             #expect(message.offset + message.memberLength <= onDisk)
         }
         try writer.close()
+    }
+}
+
+/// Invariant 2 rests on it: an index commit is on disk when it returns. GRDB turns WAL on with
+/// `synchronous = NORMAL` (a commit may be lost at power failure); the index's writer uses FULL.
+@Suite struct IndexDurabilityTests {
+    @Test func indexCommitsAreSyncedToDisk() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let vault = try Vault(at: directory.file("vault"), create: true)
+        let level = try vault.index.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(level == 2, "PRAGMA synchronous is \(level.map(String.init) ?? "unknown") on the index's writer, not FULL (2)")
     }
 }

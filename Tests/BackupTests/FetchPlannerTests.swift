@@ -1,3 +1,4 @@
+import Archive
 import POP3Core
 import Testing
 @testable import Backup
@@ -10,7 +11,7 @@ import Testing
     }
 
     @Test func fetchesOnlyWhatTheVaultLacks() {
-        let plan = FetchPlanner.plan(listing: listing([(1, "a"), (2, "b"), (3, "c")]), archivedCopies: ["a": 1, "c": 1],
+        let plan = FetchPlanner.plan(listing: listing([(1, "a"), (2, "b"), (3, "c")]), archived: ArchivedMailbox(copies: ["a": 1, "c": 1]),
                                      sizes: [:], maxMessageBytes: nil)
         #expect(plan.fetch.map(\.uidl) == ["b"])
         #expect(plan.alreadyArchived == 2)
@@ -18,17 +19,41 @@ import Testing
 
     @Test func duplicateUIDLsAreFetchedUntilEveryCopyIsArchived() {
         let server = listing([(1, "x"), (2, "x"), (3, "y")])
-        #expect(FetchPlanner.plan(listing: server, archivedCopies: [:], sizes: [:], maxMessageBytes: nil).fetch.map(\.number) == [1, 2, 3])
-        #expect(FetchPlanner.plan(listing: server, archivedCopies: ["x": 1, "y": 1], sizes: [:], maxMessageBytes: nil).fetch.map(\.number) == [1, 2])
-        let done = FetchPlanner.plan(listing: server, archivedCopies: ["x": 2, "y": 1], sizes: [:], maxMessageBytes: nil)
+        #expect(FetchPlanner.plan(listing: server, archived: ArchivedMailbox(copies: [:]), sizes: [:], maxMessageBytes: nil).fetch.map(\.number) == [1, 2, 3])
+        #expect(FetchPlanner.plan(listing: server, archived: ArchivedMailbox(copies: ["x": 1, "y": 1]), sizes: [:], maxMessageBytes: nil).fetch.map(\.number) == [1, 2])
+        let done = FetchPlanner.plan(listing: server, archived: ArchivedMailbox(copies: ["x": 2, "y": 1]), sizes: [:], maxMessageBytes: nil)
         #expect(done.fetch.isEmpty && done.duplicatedUIDLs == 1)
     }
 
     @Test func oversizedAndUnusableAreSkippedAndListed() {
         var server = listing([(1, "a"), (2, "b")])
         server.rejected = [RejectedListingLine(line: "3 \\x01", reason: "control characters")]
-        let plan = FetchPlanner.plan(listing: server, archivedCopies: [:], sizes: [1: 10, 2: 5000], maxMessageBytes: 1000)
+        let plan = FetchPlanner.plan(listing: server, archived: ArchivedMailbox(copies: [:]), sizes: [1: 10, 2: 5000], maxMessageBytes: 1000)
         #expect(plan.fetch.map(\.uidl) == ["a"])
         #expect(plan.skipped.count == 2)
+    }
+
+    /// The comparison that feeds the index: known UIDLs missing from the listing departed,
+    /// UIDLs the last listing lacked and this one has returned; a known UIDL the listing has
+    /// neither departs nor returns.
+    @Test func listingChangesAreDeparturesAndReturns() {
+        var archived = ArchivedMailbox()
+        archived.add(uidl: "kept", copies: 1, gone: false)
+        archived.add(uidl: "left", copies: 1, gone: false)
+        archived.add(uidl: "back", copies: 1, gone: true)
+        archived.add(uidl: "still-gone", copies: 1, gone: true)
+        let plan = FetchPlanner.plan(listing: listing([(1, "kept"), (2, "back"), (3, "new")]), archived: archived)
+        #expect(plan.listingChanges == ListingChanges(departed: ["left"], returned: ["back"]))
+        #expect(plan.fetch.map(\.uidl) == ["new"] && plan.alreadyArchived == 2)
+    }
+
+    /// Index rows of one UIDL (one per distinct content) add up; it is gone only if all rows say so.
+    @Test func rowsOfOneUIDLAddUp() {
+        var archived = ArchivedMailbox()
+        archived.add(uidl: "x", copies: 1, gone: true)
+        archived.add(uidl: "x", copies: 1, gone: false)
+        #expect(archived.count == 1 && archived.copies(of: "x") == 2 && archived.present == ["x"])
+        let plan = FetchPlanner.plan(listing: listing([(1, "x"), (2, "x")]), archived: archived)
+        #expect(plan.fetch.isEmpty && plan.duplicatedUIDLs == 1 && plan.listingChanges == ListingChanges())
     }
 }

@@ -176,6 +176,34 @@ import Testing
         }
     }
 
+    /// The vault lock is taken before any server is contacted, and an index that cannot be opened
+    /// (it is opened while the sessions log in) fails the run with its own error, once, not as
+    /// account failures; nothing is written to the server or the segments either way.
+    @Test func vaultProblemsStopTheRunWithTheirOwnError() async throws {
+        try await Self.withSetup(users: [("alice", 5)]) { setup in
+            #expect(try setup.run(["run"]).status == 0)
+            let segments = try FileManager.default.contentsOfDirectory(atPath: setup.vault + "/segments")
+
+            let lock = open(setup.vault + "/lock", O_RDWR)
+            #expect(lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0)
+            let logins = setup.server.log.components(separatedBy: "Login: user=<alice>").count
+            let locked = try setup.run(["run", "--json"])
+            close(lock)
+            #expect(locked.status != 0 && locked.stdout.isEmpty)
+            #expect(locked.stderr.contains("is in use by"), "\(locked.stderr)")
+            #expect(setup.server.log.components(separatedBy: "Login: user=<alice>").count == logins,
+                    "a run that could not take the vault lock logged in to the server")
+
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: setup.vault + "/index.sqlite" + suffix) }
+            try Data(repeating: 0x55, count: 8192).write(to: URL(fileURLWithPath: setup.vault + "/index.sqlite"))
+            let damaged = try setup.run(["run", "--json"])
+            #expect(damaged.status != 0 && damaged.stdout.isEmpty)
+            #expect(damaged.stderr.contains("cannot open the index") && damaged.stderr.contains("popvault reindex"), "\(damaged.stderr)")
+            #expect(!damaged.stderr.contains("cannot record the run"), "\(damaged.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: setup.vault + "/segments") == segments)
+        }
+    }
+
     /// The index's rows and the segment files, as text to compare.
     static func indexState(_ vault: String) throws -> String {
         let python = """

@@ -15,6 +15,14 @@ import Testing
         #expect(listing.rejected.count == 4)
     }
 
+    /// Numbers out of order are accepted once each; a number seen before, in order or not, is rejected.
+    @Test func numbersOutOfOrderAreCheckedForRepeats() {
+        let listing = ListingParser.parseUIDL(lines: lines(["3 c", "1 a", "2 b", "1 again", "3 again", "5 e", "4 d", "5 again"]))
+        #expect(listing.entries.map(\.number) == [3, 1, 2, 5, 4])
+        #expect(listing.rejected.map(\.reason) == ["message number 1 listed twice", "message number 3 listed twice",
+                                                   "message number 5 listed twice"])
+    }
+
     @Test func checksUIDLs() {
         #expect(ListingParser.check(uidl: "ok") == .valid)
         #expect(ListingParser.check(uidl: "") != .valid)

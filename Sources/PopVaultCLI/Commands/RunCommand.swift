@@ -33,12 +33,15 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        BackupScheduler.startNetworking()
         let config = try configOptions.load(quiet: output.quiet)
         let selected = try AccountSelection.select(accounts, from: config)
         let logger = LogSetup.logger(verbose: output.verbose, quiet: output.quiet)
         var settings = VaultSettings()
         settings.compressionLevel = Int32(config.defaults.compressionLevel)
-        let vault = try Vault(at: config.vault, create: true, settings: settings, logger: logger)
+        // The lock before any connection; the index opens while the sessions log in.
+        let directory = try VaultDirectory(at: config.vault, create: true)
+        let vault = VaultOpening(opening: directory, settings: settings, logger: logger)
         var defaults = config.defaults
         if let parallel { defaults.parallel = parallel }
         let stop = StopFlag()
@@ -48,6 +51,7 @@ struct RunCommand: AsyncParsableCommand {
                                         progress: { display?.update($0) })
         let result = await scheduler.run(selected)
         display?.clear()
+        _ = try await vault.vault  // a vault that could not be opened fails the run with its own error
         withExtendedLifetime(trap) {}
 
         if let report { try MetricsFile.write(try Terminal.json(result) + "\n", to: report) }

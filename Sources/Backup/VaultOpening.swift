@@ -1,0 +1,24 @@
+import Archive
+import Logging
+
+/// A vault whose index is being opened while the sessions connect and log in. Opening the
+/// index and checking the segments' tails for crash recovery takes milliseconds that a run with
+/// nothing new would otherwise spend waiting before its first connection. The caller takes
+/// the writer lock first (`VaultDirectory`), so a second run still stops before connecting.
+public final class VaultOpening: Sendable {
+    private let task: Task<Vault, Error>
+
+    public init(opening directory: VaultDirectory, settings: VaultSettings, logger: Logger) {
+        task = Task.detached { try Vault(directory: directory, settings: settings, logger: logger) }
+    }
+
+    /// A vault already open.
+    public init(_ vault: Vault) {
+        task = Task { vault }
+    }
+
+    /// The open vault, or the error that opening it raised.
+    public var vault: Vault {
+        get async throws { try await task.value }
+    }
+}
