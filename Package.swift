@@ -81,7 +81,7 @@ let package = Package(
 
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Archive", "POP3Core"]),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "Archive", "POP3Core", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: [
             "Archive", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -40,8 +40,6 @@ public final class VaultIndex: @unchecked Sendable {
     public func archivedMailbox(account: String) throws -> ArchivedMailbox {
         try pool.read { db in
             var mailbox = ArchivedMailbox()
-            let expected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM mailboxEntry WHERE accountId = ?", arguments: [account])
-            mailbox.reserveCapacity(expected ?? 0)
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT uidl, copies, serverState = 'gone' FROM mailboxEntry INDEXED BY mailboxEntry_listing
                 WHERE accountId = ? ORDER BY uidl

@@ -36,26 +36,24 @@ public struct FetchPlan: Sendable, Equatable {
 public enum FetchPlanner {
     /// The plan from the UIDL listing alone. A run with nothing new ends here, without LIST.
     ///
-    /// One hash lookup per listed UIDL: the rest is counted in arrays under the archived
-    /// mailbox's slot numbers (see `ArchivedMailbox`), so that comparing a mailbox of tens of
-    /// thousands of messages stays a small part of a run with nothing to fetch.
+    /// Each listed UIDL is matched with its slot in the archived mailbox, and the rest is
+    /// counted in arrays under the slot numbers. When both sides are in `UIDLOrder` (the index's
+    /// always is; Dovecot's listings are) the matching is one merge pass without hashing, which
+    /// keeps comparing tens of thousands of messages a small part of a run with nothing to
+    /// fetch; otherwise it is one hash lookup per listed UIDL.
     public static func plan(listing: UIDLListing, archived: ArchivedMailbox) -> FetchPlan {
         var plan = FetchPlan()
+        let entries = listing.entries
+        let slotOfEntry = archived.isInUIDLOrder && isInUIDLOrder(entries)
+            ? mergedSlots(entries, archived) : hashedSlots(entries, archived)
         var timesListed = [Int](repeating: 0, count: archived.count)
-        var slotOfEntry = [Int](repeating: -1, count: listing.entries.count)
         var unknownTimesListed: [String: Int] = [:]
-        for (position, entry) in listing.entries.enumerated() {
-            if let slot = archived.slot(of: entry.uidl) {
-                timesListed[slot] += 1
-                slotOfEntry[position] = slot
-            } else {
-                unknownTimesListed[entry.uidl, default: 0] += 1
-            }
+        for (position, entry) in entries.enumerated() {
+            if let slot = slotOfEntry[position] { timesListed[slot] += 1 } else { unknownTimesListed[entry.uidl, default: 0] += 1 }
         }
         plan.duplicatedUIDLs = timesListed.lazy.filter { $0 > 1 }.count + unknownTimesListed.values.lazy.filter { $0 > 1 }.count
-        for (position, entry) in listing.entries.enumerated() {
-            let slot = slotOfEntry[position]
-            if slot >= 0 && archived.copies[slot] >= timesListed[slot] {
+        for (position, entry) in entries.enumerated() {
+            if let slot = slotOfEntry[position], archived.copies[slot] >= timesListed[slot] {
                 plan.alreadyArchived += 1
             } else {
                 plan.fetch.append(PlannedFetch(number: entry.number, uidl: entry.uidl, sizeHint: nil))
@@ -72,6 +70,32 @@ public enum FetchPlanner {
             plan.skipped.append(SkippedMessage(uidl: rejected.line, reason: "unusable UIDL line: \(rejected.reason)"))
         }
         return plan
+    }
+
+    private static func isInUIDLOrder(_ entries: [UIDLEntry]) -> Bool {
+        zip(entries, entries.dropFirst()).allSatisfy { UIDLOrder.compare($0.uidl, $1.uidl) <= 0 }
+    }
+
+    /// The archived slot of each listed UIDL, both sides in `UIDLOrder`.
+    private static func mergedSlots(_ entries: [UIDLEntry], _ archived: ArchivedMailbox) -> [Int?] {
+        var slots = [Int?](repeating: nil, count: entries.count)
+        var slot = 0
+        for (position, entry) in entries.enumerated() {
+            var order = -1
+            while slot < archived.count {
+                order = UIDLOrder.compare(archived.uidls[slot], entry.uidl)
+                if order >= 0 { break }
+                slot += 1
+            }
+            if order == 0 { slots[position] = slot }
+        }
+        return slots
+    }
+
+    /// The archived slot of each listed UIDL, by hash lookup.
+    private static func hashedSlots(_ entries: [UIDLEntry], _ archived: ArchivedMailbox) -> [Int?] {
+        let index = archived.slotIndex()
+        return entries.map { index[$0.uidl] }
     }
 
     /// Adds LIST's sizes to the messages to fetch and leaves out those over the size limit.

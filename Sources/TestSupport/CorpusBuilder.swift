@@ -174,7 +174,7 @@ public struct CorpusBuilder {
 }
 
 /// A small, fast, seedable generator so that corpora are the same from run to run.
-public struct SplitMix64: Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

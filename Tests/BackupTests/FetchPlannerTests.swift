@@ -1,5 +1,6 @@
 import Archive
 import POP3Core
+import TestSupport
 import Testing
 @testable import Backup
 
@@ -55,5 +56,49 @@ import Testing
         #expect(archived.count == 1 && archived.copies(of: "x") == 2 && archived.present == ["x"])
         let plan = FetchPlanner.plan(listing: listing([(1, "x"), (2, "x")]), archived: archived)
         #expect(plan.fetch.isEmpty && plan.duplicatedUIDLs == 1 && plan.listingChanges == ListingChanges())
+    }
+
+    /// The merge pass (listing and index both in UIDL order) and the hash lookups (anything
+    /// else) decide alike, and as the rules say: random mailboxes with repeated UIDLs, gone
+    /// entries and unknown ones, each listed in order and shuffled, against a plain model.
+    @Test func mergeAndHashAgreeWithTheRules() {
+        var random = SplitMix64(seed: 7)
+        for _ in 0..<300 {
+            let universe = (0..<12).map { "u\($0)" } + ["ä", "é", "z"]
+            var rows: [(uidl: String, copies: Int, gone: Bool)] = []
+            for uidl in universe where Bool.random(using: &random) {
+                for _ in 0..<Int.random(in: 1...2, using: &random) {
+                    rows.append((uidl, Int.random(in: 1...2, using: &random), Bool.random(using: &random)))
+                }
+            }
+            rows.sort { UIDLOrder.compare($0.uidl, $1.uidl) < 0 }
+            var archived = ArchivedMailbox()
+            for row in rows { archived.add(uidl: row.uidl, copies: row.copies, gone: row.gone) }
+            let listed = (0..<Int.random(in: 0...20, using: &random)).map { _ in universe.randomElement(using: &random) ?? "u0" }
+                .sorted { UIDLOrder.compare($0, $1) < 0 }
+            var inOrder = UIDLListing()
+            inOrder.entries = listed.enumerated().map { UIDLEntry(number: $0.offset + 1, uidl: $0.element) }
+            var shuffled = inOrder
+            shuffled.entries.shuffle(using: &random)
+
+            var archivedCopies: [String: Int] = [:]
+            var goneRows: [String: Bool] = [:]
+            for row in rows {
+                archivedCopies[row.uidl, default: 0] += row.copies
+                goneRows[row.uidl] = (goneRows[row.uidl] ?? true) && row.gone
+            }
+            let times = Dictionary(listed.map { ($0, 1) }, uniquingKeysWith: +)
+            let expectedFetch = Set(inOrder.entries.filter { archivedCopies[$0.uidl, default: 0] < times[$0.uidl, default: 0] }.map(\.number))
+            let knownInOrder = archived.uidls
+            let expectedChanges = ListingChanges(departed: knownInOrder.filter { times[$0] == nil && goneRows[$0] == false },
+                                                 returned: knownInOrder.filter { times[$0] != nil && goneRows[$0] == true })
+            for listing in [inOrder, shuffled] {
+                let plan = FetchPlanner.plan(listing: listing, archived: archived)
+                #expect(Set(plan.fetch.map(\.number)) == expectedFetch)
+                #expect(plan.alreadyArchived == listed.count - expectedFetch.count)
+                #expect(plan.duplicatedUIDLs == times.values.filter { $0 > 1 }.count)
+                #expect(plan.listingChanges == expectedChanges)
+            }
+        }
     }
 }
