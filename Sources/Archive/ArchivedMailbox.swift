@@ -14,7 +14,10 @@ public struct ArchivedMailbox: Sendable, Equatable {
     public private(set) var isGone: [Bool] = []
     /// True while every UIDL was added after those that sort before it (`UIDLOrder`).
     public private(set) var isInUIDLOrder = true
-    /// Slot by UIDL, kept once the UIDLs stopped arriving in order.
+    /// Slot by UIDL, kept once the UIDLs stopped arriving in order. Keyed by Swift's string
+    /// equality, which takes canonically equivalent ids (`é` and `e` + U+0301) for one; the
+    /// byte order does not, so such a pair is one UIDL to a listing out of order and two to one
+    /// in order. Real servers send ASCII ids; what matters is that neither case can trap.
     private var slots: [String: Int] = [:]
 
     public init() {}
@@ -30,7 +33,7 @@ public struct ArchivedMailbox: Sendable, Equatable {
 
     /// Slot by UIDL, for comparing with a listing that is not in UIDL order.
     public func slotIndex() -> [String: Int] {
-        isInUIDLOrder ? Dictionary(uniqueKeysWithValues: zip(uidls, uidls.indices)) : slots
+        isInUIDLOrder ? Dictionary(zip(uidls, uidls.indices), uniquingKeysWith: { first, _ in first }) : slots
     }
 
     public func copies(of uidl: String) -> Int { slot(of: uidl).map { copies[$0] } ?? 0 }
@@ -47,7 +50,7 @@ public struct ArchivedMailbox: Sendable, Equatable {
             if order == 0 { return merge(into: uidls.count - 1, copies: count, gone: gone) }
             if order > 0 {
                 isInUIDLOrder = false
-                slots = Dictionary(uniqueKeysWithValues: zip(uidls, uidls.indices))
+                slots = Dictionary(zip(uidls, uidls.indices), uniquingKeysWith: { first, _ in first })
             }
         }
         if !isInUIDLOrder {

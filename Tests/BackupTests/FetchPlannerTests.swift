@@ -58,6 +58,28 @@ import Testing
         #expect(plan.fetch.isEmpty && plan.duplicatedUIDLs == 1 && plan.listingChanges == ListingChanges())
     }
 
+    /// Ids that differ in bytes but are equal as Swift strings (canonically equivalent) come
+    /// from servers, not from us: comparing them must not trap, in either path.
+    @Test func canonicallyEquivalentUIDLsDoNotTrap() {
+        let decomposed = "e\u{301}", precomposed = "\u{E9}"
+        var archived = ArchivedMailbox()
+        for uidl in [decomposed, precomposed].sorted(by: { UIDLOrder.compare($0, $1) < 0 }) {
+            archived.add(uidl: uidl, copies: 1, gone: false)
+        }
+        #expect(archived.count == 2 && archived.slotIndex().count == 1)
+        let inOrder = listing([(1, decomposed), (2, precomposed)].sorted { UIDLOrder.compare($0.1, $1.1) < 0 })
+        var reversed = inOrder
+        reversed.entries.reverse()
+        for server in [inOrder, reversed] {
+            #expect(FetchPlanner.plan(listing: server, archived: archived).fetch.count <= 2)
+        }
+        var unordered = ArchivedMailbox()
+        unordered.add(uidl: "z", copies: 1, gone: false)
+        unordered.add(uidl: precomposed, copies: 1, gone: false)
+        unordered.add(uidl: decomposed, copies: 1, gone: false)
+        #expect(!unordered.isInUIDLOrder && unordered.copies(of: precomposed) == 2)
+    }
+
     /// The merge pass (listing and index both in UIDL order) and the hash lookups (anything
     /// else) decide alike, and as the rules say: random mailboxes with repeated UIDLs, gone
     /// entries and unknown ones, each listed in order and shuffled, against a plain model.
