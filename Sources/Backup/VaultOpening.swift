@@ -12,11 +12,6 @@ public final class VaultOpening: Sendable {
         task = Task.detached { try Vault(directory: directory, settings: settings, logger: logger) }
     }
 
-    /// A vault already open.
-    public init(_ vault: Vault) {
-        task = Task { vault }
-    }
-
     /// The open vault, or the error that opening it raised.
     public var vault: Vault {
         get async throws { try await task.value }
