@@ -32,19 +32,11 @@ extension POP3Client {
     /// USER and PASS; pipelined when the server announced PIPELINING before login, which saves
     /// a round trip. A `-ERR` to USER fails the login either way: PASS is then refused too.
     private func userPass(_ credentials: Credentials) async throws {
-        guard capabilities.pipelining else {
-            try await command(.user(credentials.user), phase: .login)
-            try await command(.pass(credentials.secretValue), phase: .login)
-            return
-        }
-        let user = POP3Command.user(credentials.user)
-        let pass = POP3Command.pass(credentials.secretValue)
-        logger.trace("send", metadata: ["command": "\(user), \(pass) (pipelined)"])
-        try await transport.send([user, pass])
-        let userReply = try await transport.readStatusLine(for: user.description)
-        let passReply = try await transport.readStatusLine(for: pass.description)
-        for (command, reply) in [(user, userReply), (pass, passReply)] where !reply.isOK {
-            throw ReplyClassifier.error(for: reply, command: command, phase: .login, serverPromisesAuthCodes: capabilities.authResponseCodes)
+        let commands: [POP3Command] = [.user(credentials.user), .pass(credentials.secretValue)]
+        if capabilities.pipelining {
+            _ = try await pipelined(commands, phase: .login)
+        } else {
+            for command in commands { try await self.command(command, phase: .login) }
         }
     }
 

@@ -112,7 +112,22 @@ public final class POP3Client {
     func command(_ command: POP3Command, phase: ReplyClassifier.Phase = .transaction) async throws -> StatusLine {
         logger.trace("send", metadata: ["command": "\(command)"])
         try await transport.send([command])
-        let reply = try await transport.readStatusLine(for: command.description)
+        return try accepted(try await transport.readStatusLine(for: command.description), to: command, phase: phase)
+    }
+
+    /// Sends `commands` in one write (the server announced PIPELINING) and reads their status
+    /// lines in order; the first `-ERR` becomes a typed error once all have been read.
+    func pipelined(_ commands: [POP3Command], phase: ReplyClassifier.Phase = .transaction) async throws -> [StatusLine] {
+        logger.trace("send", metadata: ["command": "\(commands.map(\.description).joined(separator: ", ")) (pipelined)"])
+        try await transport.send(commands)
+        var replies: [StatusLine] = []
+        for command in commands { replies.append(try await transport.readStatusLine(for: command.description)) }
+        for (command, reply) in zip(commands, replies) { _ = try accepted(reply, to: command, phase: phase) }
+        return replies
+    }
+
+    /// `reply` if it is `+OK`; otherwise the typed error for it.
+    private func accepted(_ reply: StatusLine, to command: POP3Command, phase: ReplyClassifier.Phase) throws -> StatusLine {
         guard reply.isOK else {
             throw ReplyClassifier.error(for: reply, command: command, phase: phase,
                                         serverPromisesAuthCodes: capabilities.authResponseCodes)
@@ -134,17 +149,8 @@ public final class POP3Client {
     /// nothing new, which are mostly round trips.
     public func statAndUIDL() async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
         guard capabilities.pipelining else { return (try await stat(), try await uidl()) }
-        logger.trace("send", metadata: ["command": "STAT, UIDL (pipelined)"])
-        try await transport.send([.stat, .uidl(nil)])
-        let statReply = try await transport.readStatusLine(for: "STAT")
-        let uidlReply = try await transport.readStatusLine(for: "UIDL")
-        guard statReply.isOK else {
-            throw ReplyClassifier.error(for: statReply, command: .stat, phase: .transaction, serverPromisesAuthCodes: false)
-        }
-        guard uidlReply.isOK else {
-            throw ReplyClassifier.error(for: uidlReply, command: .uidl(nil), phase: .transaction, serverPromisesAuthCodes: false)
-        }
-        return (try ListingParser.parseStat(statReply.text), try await readUIDL(status: uidlReply))
+        let replies = try await pipelined([.stat, .uidl(nil)])
+        return (try ListingParser.parseStat(replies[0].text), try await readUIDL(status: replies[1]))
     }
 
     private func readUIDL(status: StatusLine) async throws -> UIDLListing {
