@@ -75,6 +75,34 @@ import Testing
         try pristine.write(to: URL(fileURLWithPath: path))
     }
 
+    /// A member's header lies outside the gzip checksums: a flip in any of its bytes, the
+    /// account and UIDL it names included, is still found and named (invariant 8).
+    @Test func everyHeaderByteFlipIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.file("vault")
+        let messages = VaultFixture.corpus(3)
+        do {
+            let vault = try Vault(at: root, create: true)
+            _ = try VaultFixture.store(messages.enumerated().map { ("u\($0.offset)", $0.element) }, in: vault)
+        }
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: root + "/segments").first)
+        let path = root + "/segments/" + segment
+        let pristine = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard case .parsed(let header) = GzipHeader.parse(Array(pristine)[...]) else {
+            Issue.record("the first member has no readable header")
+            return
+        }
+        for position in 0..<header.length {
+            var damaged = pristine
+            damaged[position] ^= UInt8(1 << (position % 8))
+            try damaged.write(to: URL(fileURLWithPath: path))
+            let report = try Verifier(vault: Vault(at: root)).run(full: true)
+            #expect(report.damagedMessages.count == 1, "flip at header byte \(position): \(report.damagedMessages)")
+        }
+        try pristine.write(to: URL(fileURLWithPath: path))
+    }
+
     @Test func truncatedSegmentIsReportedNotFatal() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
