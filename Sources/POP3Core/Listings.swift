@@ -53,14 +53,6 @@ public enum ListingParser {
         return bytes.count > rfcUIDLLength ? .overlong : .valid
     }
 
-    /// Parses the data lines of `UIDL` (without line ends); see `UIDLListingBuilder`, which the
-    /// client feeds as the reply arrives.
-    public static func parseUIDL(lines: [[UInt8]]) -> UIDLListing {
-        var builder = UIDLListingBuilder()
-        for line in lines { line.withUnsafeBytes { builder.add(line: $0) } }
-        return builder.listing
-    }
-
     /// Parses the data lines of `LIST`: message number → size in octets. Sizes are hints only.
     public static func parseList(lines: [[UInt8]]) -> [Int: Int] {
         var sizes: [Int: Int] = [:]

@@ -4,12 +4,19 @@ import Testing
 @Suite struct ListingTests {
     private func lines(_ text: [String]) -> [[UInt8]] { text.map { Array($0.utf8) } }
 
+    /// The listing the client builds from these data lines as they arrive.
+    private func parseUIDL(_ text: [String]) -> UIDLListing {
+        var builder = UIDLListingBuilder()
+        for line in lines(text) { line.withUnsafeBytes { builder.add(line: $0) } }
+        return builder.listing
+    }
+
     @Test func parsesUIDLWithQuirks() {
         let long = String(repeating: "u", count: 100)
-        let listing = ListingParser.parseUIDL(lines: lines([
+        let listing = parseUIDL([
             "1 abc", "2   spaced-out", "3 \(long)", "4 abc", "5 has space inside ", "x nonsense",
             "6 bad\u{1}id", "7 " + String(repeating: "z", count: 600), "1 again",
-        ]))
+        ])
         #expect(listing.entries.map(\.uidl) == ["abc", "spaced-out", long, "abc", "has space inside"])
         #expect(listing.overlongAccepted == 1)
         #expect(listing.rejected.count == 4)
@@ -17,7 +24,7 @@ import Testing
 
     /// Numbers out of order are accepted once each; a number seen before, in order or not, is rejected.
     @Test func numbersOutOfOrderAreCheckedForRepeats() {
-        let listing = ListingParser.parseUIDL(lines: lines(["3 c", "1 a", "2 b", "1 again", "3 again", "5 e", "4 d", "5 again"]))
+        let listing = parseUIDL(["3 c", "1 a", "2 b", "1 again", "3 again", "5 e", "4 d", "5 again"])
         #expect(listing.entries.map(\.number) == [3, 1, 2, 5, 4])
         #expect(listing.rejected.map(\.reason) == ["message number 1 listed twice", "message number 3 listed twice",
                                                    "message number 5 listed twice"])
