@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "Archive", dependencies: [
             "CZlib", "CISAL",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // SQLite's C API, for the one read that steps rows itself (VaultIndex.archivedMailbox).
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -43,27 +43,30 @@ public enum FetchPlanner {
     /// fetch; otherwise it is one hash lookup per listed UIDL.
     public static func plan(listing: UIDLListing, archived: ArchivedMailbox) -> FetchPlan {
         var plan = FetchPlan()
-        let entries = listing.entries
-        let slotOfEntry = archived.isInUIDLOrder && isInUIDLOrder(entries)
-            ? mergedSlots(entries, archived) : hashedSlots(entries, archived)
+        let slotOfEntry = archived.isInUIDLOrder && isInUIDLOrder(listing)
+            ? mergedSlots(listing, archived) : hashedSlots(listing, archived)
         var timesListed = [Int](repeating: 0, count: archived.count)
         var unknownTimesListed: [String: Int] = [:]
-        for (position, entry) in entries.enumerated() {
-            if let slot = slotOfEntry[position] { timesListed[slot] += 1 } else { unknownTimesListed[entry.uidl, default: 0] += 1 }
+        for position in 0..<listing.count {
+            if let slot = slotOfEntry[position] {
+                timesListed[slot] += 1
+            } else {
+                unknownTimesListed[listing.uidl(at: position), default: 0] += 1
+            }
         }
         plan.duplicatedUIDLs = timesListed.lazy.filter { $0 > 1 }.count + unknownTimesListed.values.lazy.filter { $0 > 1 }.count
-        for (position, entry) in entries.enumerated() {
+        for position in 0..<listing.count {
             if let slot = slotOfEntry[position], archived.copies[slot] >= timesListed[slot] {
                 plan.alreadyArchived += 1
             } else {
-                plan.fetch.append(PlannedFetch(number: entry.number, uidl: entry.uidl, sizeHint: nil))
+                plan.fetch.append(PlannedFetch(number: listing.numbers[position], uidl: listing.uidl(at: position), sizeHint: nil))
             }
         }
         for slot in 0..<archived.count {
             if timesListed[slot] == 0 {
-                if !archived.isGone[slot] { plan.listingChanges.departed.append(archived.uidls[slot]) }
+                if !archived.isGone[slot] { plan.listingChanges.departed.append(archived.uidl(at: slot)) }
             } else if archived.isGone[slot] {
-                plan.listingChanges.returned.append(archived.uidls[slot])
+                plan.listingChanges.returned.append(archived.uidl(at: slot))
             }
         }
         for rejected in listing.rejected {
@@ -72,30 +75,40 @@ public enum FetchPlanner {
         return plan
     }
 
-    private static func isInUIDLOrder(_ entries: [UIDLEntry]) -> Bool {
-        zip(entries, entries.dropFirst()).allSatisfy { UIDLOrder.compare($0.uidl, $1.uidl) <= 0 }
+    private static func isInUIDLOrder(_ listing: UIDLListing) -> Bool {
+        listing.withUIDLs { bytes, ends in
+            (1..<max(1, ends.count)).allSatisfy {
+                UIDLOrder.compare(UIDLListing.slice(bytes, ends, $0 - 1), UIDLListing.slice(bytes, ends, $0)) <= 0
+            }
+        }
     }
 
-    /// The archived slot of each listed UIDL, both sides in `UIDLOrder`.
-    private static func mergedSlots(_ entries: [UIDLEntry], _ archived: ArchivedMailbox) -> [Int?] {
-        var slots = [Int?](repeating: nil, count: entries.count)
-        var slot = 0
-        for (position, entry) in entries.enumerated() {
-            var order = -1
-            while slot < archived.count {
-                order = UIDLOrder.compare(archived.uidls[slot], entry.uidl)
-                if order >= 0 { break }
-                slot += 1
+    /// The archived slot of each listed UIDL, both sides in `UIDLOrder`: their packed bytes are
+    /// compared in place.
+    private static func mergedSlots(_ listing: UIDLListing, _ archived: ArchivedMailbox) -> [Int?] {
+        listing.withUIDLs { listed, listedEnds in
+            archived.withUIDLs { known, knownEnds in
+                var slots = [Int?](repeating: nil, count: listedEnds.count)
+                var slot = 0
+                for position in 0..<listedEnds.count {
+                    let uidl = UIDLListing.slice(listed, listedEnds, position)
+                    var order = -1
+                    while slot < knownEnds.count {
+                        order = UIDLOrder.compare(ArchivedMailbox.slice(known, knownEnds, slot), uidl)
+                        if order >= 0 { break }
+                        slot += 1
+                    }
+                    if order == 0 { slots[position] = slot }
+                }
+                return slots
             }
-            if order == 0 { slots[position] = slot }
         }
-        return slots
     }
 
     /// The archived slot of each listed UIDL, by hash lookup.
-    private static func hashedSlots(_ entries: [UIDLEntry], _ archived: ArchivedMailbox) -> [Int?] {
+    private static func hashedSlots(_ listing: UIDLListing, _ archived: ArchivedMailbox) -> [Int?] {
         let index = archived.slotIndex()
-        return entries.map { index[$0.uidl] }
+        return (0..<listing.count).map { index[listing.uidl(at: $0)] }
     }
 
     /// Adds LIST's sizes to the messages to fetch and leaves out those over the size limit.

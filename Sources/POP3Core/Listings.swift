@@ -22,13 +22,59 @@ public struct RejectedListingLine: Sendable, Equatable {
 
 /// A parsed UIDL listing. Problems are scoped to their line: a bad line skips one message,
 /// never the whole account (getmail6#277).
+///
+/// The ids are packed into one byte array, end to end, instead of one `String` each: a mailbox
+/// lists tens of thousands of them, and a run with nothing new only compares them with the
+/// index (`FetchPlanner`), so none needs to become a string. `entries` builds the strings for
+/// whoever wants them.
 public struct UIDLListing: Sendable, Equatable {
-    public var entries: [UIDLEntry] = []
+    /// The message number of each entry, in the order listed.
+    public private(set) var numbers: [Int] = []
+    /// The UTF-8 bytes of every id, end to end; entry `i` ends at `uidlEnds[i]`.
+    private var uidlBytes: [UInt8] = []
+    private var uidlEnds: [Int] = []
     public var rejected: [RejectedListingLine] = []
     /// UIDLs longer than RFC 1939's 70 characters that we accepted anyway.
     public var overlongAccepted = 0
 
     public init() {}
+
+    public var count: Int { numbers.count }
+
+    /// The entries with their ids as strings. Setting it replaces them (tests, tools).
+    public var entries: [UIDLEntry] {
+        get { numbers.indices.map { UIDLEntry(number: numbers[$0], uidl: uidl(at: $0)) } }
+        set {
+            (numbers, uidlBytes, uidlEnds) = ([], [], [])
+            for entry in newValue { Array(entry.uidl.utf8).withUnsafeBytes { append(number: entry.number, uidl: $0) } }
+        }
+    }
+
+    public func uidl(at index: Int) -> String {
+        withUIDLs { bytes, ends in String(decoding: Self.slice(bytes, ends, index), as: UTF8.self) }
+    }
+
+    /// The packed ids for a pass over all of them: the bytes, and where each entry ends.
+    public func withUIDLs<Result>(_ body: (UnsafeRawBufferPointer, UnsafeBufferPointer<Int>) throws -> Result) rethrows -> Result {
+        try uidlBytes.withUnsafeBytes { bytes in try uidlEnds.withUnsafeBufferPointer { ends in try body(bytes, ends) } }
+    }
+
+    /// Entry `index` of packed ids handed out by `withUIDLs`.
+    public static func slice(_ bytes: UnsafeRawBufferPointer, _ ends: UnsafeBufferPointer<Int>, _ index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]])
+    }
+
+    /// Adds an entry. The id is stored as `String(decoding:as:)` would spell it, so an id with
+    /// bytes that are not UTF-8 compares with the index (which holds strings) as it did as a string.
+    mutating func append(number: Int, uidl: UnsafeRawBufferPointer) {
+        numbers.append(number)
+        if uidl.allSatisfy({ $0 < 0x80 }) {
+            uidlBytes.append(contentsOf: uidl)
+        } else {
+            uidlBytes.append(contentsOf: String(decoding: uidl, as: UTF8.self).utf8)
+        }
+        uidlEnds.append(uidlBytes.count)
+    }
 }
 
 public enum ListingParser {

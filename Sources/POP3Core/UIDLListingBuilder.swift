@@ -30,7 +30,7 @@ public struct UIDLListingBuilder {
         guard accept(number) else {
             return reject(line, "message number \(number) listed twice")
         }
-        listing.entries.append(UIDLEntry(number: number, uidl: String(decoding: uidl, as: UTF8.self)))
+        listing.append(number: number, uidl: uidl)
     }
 
     private mutating func accept(_ number: Int) -> Bool {
@@ -39,7 +39,7 @@ public struct UIDLListingBuilder {
                 highestNumber = number
                 return true
             }
-            acceptedNumbers = Set(listing.entries.map(\.number))
+            acceptedNumbers = Set(listing.numbers)
         }
         return acceptedNumbers?.insert(number).inserted ?? false
     }

@@ -156,7 +156,15 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let vault = try Vault(at: directory.file("vault"), create: true)
-        let level = try vault.index.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
-        #expect(level == 2, "PRAGMA synchronous is \(level.map(String.init) ?? "unknown") on the index's writer, not FULL (2)")
+        func level() throws -> Int {
+            try vault.index.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } ?? -1
+        }
+        let opened = try level()
+        #expect(opened == 2, "PRAGMA synchronous is \(opened) on the index's writer, not FULL (2)")
+        // The run's history line is the one commit left to the closing checkpoint.
+        try vault.index.record(RunRecord(accountId: "a", startedAt: 1), accountName: "a")
+        let afterRun = try level()
+        #expect(afterRun == 2, "recording a run left the writer at synchronous \(afterRun)")
+        #expect(try vault.index.lastRuns().count == 1)
     }
 }

@@ -80,6 +80,19 @@ import Testing
         #expect(!unordered.isInUIDLOrder && unordered.copies(of: precomposed) == 2)
     }
 
+    /// An id with bytes that are not UTF-8 is kept in the index as a string, with U+FFFD in
+    /// their place. The listing must spell it the same way, or the message would be fetched
+    /// again every night.
+    @Test func anIdThatIsNotUTF8MatchesItsStoredForm() {
+        let bytes: [UInt8] = Array("1 id-".utf8) + [0xFF, 0xFE] + Array("-end".utf8)
+        var builder = UIDLListingBuilder()
+        bytes.withUnsafeBytes { builder.add(line: $0) }
+        let stored = String(decoding: bytes.dropFirst(2), as: UTF8.self)
+        let plan = FetchPlanner.plan(listing: builder.listing, archived: ArchivedMailbox(copies: [stored: 1]))
+        #expect(builder.listing.uidl(at: 0) == stored)
+        #expect(plan.fetch.isEmpty && plan.alreadyArchived == 1)
+    }
+
     /// The merge pass (listing and index both in UIDL order) and the hash lookups (anything
     /// else) decide alike, and as the rules say: random mailboxes with repeated UIDLs, gone
     /// entries and unknown ones, each listed in order and shuffled, against a plain model.
