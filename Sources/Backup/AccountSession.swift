@@ -22,12 +22,15 @@ struct AccountSession {
     let dryRun: Bool
     let progress: (AccountReport) -> Void
 
-    func run(into report: inout AccountReport) async throws {
+    /// Backs the account up; returns the session's QUIT, still on its way.
+    func run(into report: inout AccountReport) async throws -> SessionClosing {
         let (vault, id, name) = (self.vault, account.id, account.name)
         async let known = vault.vault.index.archivedMailbox(account: id)
         let client = try await EndpointFactory.openSession(account, defaults: defaults, logger: logger)
+        let recordingIndex: VaultIndex?
+        var unrecordedListing: (changes: ListingChanges, at: Int64)?
         do {
-            let recordingIndex = dryRun ? nil : try await vault.vault.index
+            recordingIndex = dryRun ? nil : try await vault.vault.index
             guard client.capabilities.has("UIDL") || !client.capabilities.announced else {
                 throw POP3Error.unsupported("the server does not offer UIDL; without it popvault cannot tell which "
                     + "messages it already has while leaving them on the server")
@@ -39,26 +42,37 @@ struct AccountSession {
             let seenAt = Int64(Date().timeIntervalSince1970)
             var plan = FetchPlanner.plan(listing: listing, archived: archived)
             let changes = plan.listingChanges
-            async let recorded: Void? = recordingIndex?.recordListing(account: id, name: name, changes: changes, at: seenAt)
-            if !plan.fetch.isEmpty {
-                // LIST only when there is something to fetch: its sizes serve the size limit and the progress.
+            if plan.fetch.isEmpty || dryRun {
+                if !plan.fetch.isEmpty {
+                    plan = FetchPlanner.limit(plan, sizes: try await client.list(), maxMessageBytes: account.maxMessageBytes)
+                }
+                note(plan, onServer: stat.count, in: &report)
+                unrecordedListing = (changes, seenAt)
+            } else {
+                // The listing is recorded while LIST and the retrieval go on. LIST only when
+                // there is something to fetch: its sizes serve the size limit and the progress.
+                async let recorded: Void? = recordingIndex?.recordListing(account: id, name: name, changes: changes, at: seenAt)
                 plan = FetchPlanner.limit(plan, sizes: try await client.list(), maxMessageBytes: account.maxMessageBytes)
-            }
-            note(plan, onServer: stat.count, in: &report)
-            if dryRun || plan.fetch.isEmpty {
-                // Nothing was fetched and nothing is to be deleted, so QUIT goes out while the
-                // listing is being recorded instead of after it.
-                try await client.quit()
+                note(plan, onServer: stat.count, in: &report)
+                try await retrieve(plan, from: client, into: &report)
                 _ = try await recorded
-                return
             }
-            try await retrieve(plan, from: client, into: &report)
-            _ = try await recorded
-            try await client.quit()
         } catch {
             await client.abandon()
             throw error
         }
+        let closing = await SessionClosing(quitting: client, account: name, logger: logger)
+        if let unrecordedListing, let recordingIndex {
+            // Nothing was fetched: the listing is recorded while QUIT is on its way.
+            do {
+                try recordingIndex.recordListing(account: id, name: name, changes: unrecordedListing.changes,
+                                                 at: unrecordedListing.at)
+            } catch {
+                await closing.finish()
+                throw error
+            }
+        }
+        return closing
     }
 
     private func note(_ plan: FetchPlan, onServer: Int, in report: inout AccountReport) {
@@ -99,6 +113,37 @@ struct AccountSession {
         if read < plan.fetch.count {
             report.interrupted = true
             report.skipped.append(SkippedMessage(uidl: "\(plan.fetch.count - read) messages", reason: "not fetched: the run was interrupted"))
+        }
+    }
+}
+
+/// The QUIT that ends a session, sent and not yet answered. The session deleted nothing, so
+/// the server keeps every message whatever QUIT answers (RFC 1939 §6: only the UPDATE state
+/// after it removes anything), and the archive is complete before QUIT goes out. The run is
+/// therefore recorded while the reply is on its way, and a failed QUIT is logged, not held
+/// against the account.
+struct SessionClosing {
+    private let client: POP3Client
+    private let account: String
+    private let logger: Logger
+    private var failure: Error?
+
+    init(quitting client: POP3Client, account: String, logger: Logger) async {
+        (self.client, self.account, self.logger) = (client, account, logger)
+        do { try await client.sendQuit() } catch { failure = error }
+    }
+
+    /// Reads QUIT's reply and closes the connection.
+    func finish() async {
+        var failure = self.failure
+        if failure == nil {
+            do { try await client.finishQuit() } catch { failure = error }
+        } else {
+            await client.abandon()
+        }
+        if let failure {
+            logger.warning("QUIT failed after the backup; nothing was deleted, so nothing depends on it",
+                           metadata: ["account": "\(account)", "error": "\(failure)"])
         }
     }
 }

@@ -73,10 +73,11 @@ public struct BackupScheduler: Sendable {
         let session = AccountSession(account: account, defaults: defaults, vault: vault,
                                      logger: logger, shouldStop: { stop.isRaised || Date() > deadline },
                                      dryRun: dryRun, progress: progress)
+        var closing: SessionClosing?
         for attempt in 1...max(1, defaults.retries) {
             report.attempts = attempt
             do {
-                try await session.run(into: &report)
+                closing = try await session.run(into: &report)
                 report.result = report.skipped.isEmpty && !report.interrupted ? .ok : .partial
                 if Date() > deadline { report.errors.append("stopped at the account time limit (\(defaults.accountTimeLimitSeconds) s)") }
                 break
@@ -94,9 +95,10 @@ public struct BackupScheduler: Sendable {
                 break
             }
         }
-        await limiter.release(account.host.lowercased())
         report.durationSeconds = Date().timeIntervalSince(started)
         if !dryRun { await record(report, account: account, started: started) }
+        await closing?.finish()
+        await limiter.release(account.host.lowercased())
         return report
     }
 

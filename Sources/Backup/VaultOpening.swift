@@ -1,15 +1,26 @@
 import Archive
+import Foundation
 import Logging
 
 /// A vault whose index is being opened while the sessions connect and log in. Opening the
 /// index and checking the segments' tails for crash recovery takes milliseconds that a run with
 /// nothing new would otherwise spend waiting before its first connection. The caller takes
 /// the writer lock first (`VaultDirectory`), so a second run still stops before connecting.
+///
+/// The opening blocks on files (SQLite, fsync), so it runs on a thread of its own: Swift
+/// concurrency has one thread per core, and on a small machine a blocked one delays the
+/// sessions' start.
 public final class VaultOpening: Sendable {
     private let task: Task<Vault, Error>
 
     public init(opening directory: VaultDirectory, settings: VaultSettings, logger: Logger) {
-        task = Task.detached { try Vault(directory: directory, settings: settings, logger: logger) }
+        task = Task {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread {
+                    continuation.resume(with: Result { try Vault(directory: directory, settings: settings, logger: logger) })
+                }.start()
+            }
+        }
     }
 
     /// The open vault, or the error that opening it raised.

@@ -12,9 +12,10 @@ extension POP3Client {
                                             greeting: greeting.text, connectionIsProtected: isProtected,
                                             allowPlaintextAuth: allowPlaintextAuth)
             logger.debug("logging in", metadata: ["user": "\(credentials.user)", "method": "\(plan)"])
+            var capaStatus: StatusLine?
             switch plan {
             case .userPass:
-                try await userPass(credentials)
+                capaStatus = try await userPass(credentials)
             case .apop(let timestamp):
                 let digest = Insecure.MD5.hash(data: Array((timestamp + credentials.secretValue).utf8))
                 let hex = digest.map { String(format: "%02x", $0) }.joined()
@@ -23,21 +24,28 @@ extension POP3Client {
                 try await sasl(mechanism: mechanism, response: saslResponse(mechanism, credentials))
             }
             isAuthenticated = true
-            try await refreshCapabilities()
+            if let capaStatus {
+                try await readCapabilities(status: capaStatus)
+            } else {
+                try await refreshCapabilities()
+            }
         } catch {
             throw POP3Error.from(error)
         }
     }
 
-    /// USER and PASS; pipelined when the server announced PIPELINING before login, which saves
-    /// a round trip. A `-ERR` to USER fails the login either way: PASS is then refused too.
-    private func userPass(_ credentials: Credentials) async throws {
+    /// USER and PASS. When the server announced PIPELINING before login they go in one write,
+    /// with the CAPA that follows a login: two round trips fewer. The status line of that CAPA is
+    /// returned; its reply is read after the login succeeded (after a failed one, it was answered
+    /// before login and is dropped with the connection). A `-ERR` to USER fails the login either
+    /// way: PASS is then refused too.
+    private func userPass(_ credentials: Credentials) async throws -> StatusLine? {
         let commands: [POP3Command] = [.user(credentials.user), .pass(credentials.secretValue)]
         if capabilities.pipelining {
-            _ = try await pipelined(commands, phase: .login)
-        } else {
-            for command in commands { try await self.command(command, phase: .login) }
+            return try await pipelined(commands + [.capa], phase: .login, checked: commands.count).last
         }
+        for command in commands { try await self.command(command, phase: .login) }
+        return nil
     }
 
     private func saslResponse(_ mechanism: String, _ credentials: Credentials) -> String {

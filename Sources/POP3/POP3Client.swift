@@ -96,7 +96,11 @@ public final class POP3Client {
     /// Issues CAPA; a server without it gets the RFC 1939 baseline.
     public func refreshCapabilities() async throws {
         try await transport.send([.capa])
-        let status = try await transport.readStatusLine(for: "CAPA")
+        try await readCapabilities(status: try await transport.readStatusLine(for: "CAPA"))
+    }
+
+    /// The rest of CAPA's reply, once its status line was read.
+    func readCapabilities(status: StatusLine) async throws {
         guard status.isOK else {
             capabilities = .rfc1939Baseline
             return
@@ -116,13 +120,17 @@ public final class POP3Client {
     }
 
     /// Sends `commands` in one write (the server announced PIPELINING) and reads their status
-    /// lines in order; the first `-ERR` becomes a typed error once all have been read.
-    func pipelined(_ commands: [POP3Command], phase: ReplyClassifier.Phase = .transaction) async throws -> [StatusLine] {
+    /// lines in order; the first `-ERR` among the first `checked` (all by default) becomes a
+    /// typed error once all have been read.
+    func pipelined(_ commands: [POP3Command], phase: ReplyClassifier.Phase = .transaction,
+                   checked: Int? = nil) async throws -> [StatusLine] {
         logger.trace("send", metadata: ["command": "\(commands.map(\.description).joined(separator: ", ")) (pipelined)"])
         try await transport.send(commands)
         var replies: [StatusLine] = []
         for command in commands { replies.append(try await transport.readStatusLine(for: command.description)) }
-        for (command, reply) in zip(commands, replies) { _ = try accepted(reply, to: command, phase: phase) }
+        for (command, reply) in zip(commands, replies).prefix(checked ?? commands.count) {
+            _ = try accepted(reply, to: command, phase: phase)
+        }
         return replies
     }
 
@@ -172,8 +180,26 @@ public final class POP3Client {
     /// Ends the session. Only after a `+OK` here has the server entered UPDATE state (RFC 1939 §6).
     @discardableResult
     public func quit() async throws -> StatusLine {
+        try await sendQuit()
+        return try await finishQuit()
+    }
+
+    /// The first half of `quit()`: sends QUIT and returns without waiting for the reply, so
+    /// that a caller with no DELE behind it can do other work meanwhile. `finishQuit()` follows.
+    public func sendQuit() async throws {
+        logger.trace("send", metadata: ["command": "QUIT"])
+        do { try await transport.send([.quit]) } catch {
+            await transport.close()
+            throw error
+        }
+    }
+
+    /// The second half of `quit()`: reads QUIT's reply and closes the connection.
+    @discardableResult
+    public func finishQuit() async throws -> StatusLine {
         do {
-            let reply = try await command(.quit)
+            let reply = try accepted(try await transport.readStatusLine(for: POP3Command.quit.description), to: .quit,
+                                     phase: .transaction)
             await transport.close()
             return reply
         } catch {

@@ -38,25 +38,17 @@ final class POP3Transport {
         self.pending = channel.allocator.buffer(capacity: 0)
     }
 
+    /// Connects, and with `implicitTLS` completes the TLS handshake. The TLS context (certificates
+    /// read, BoringSSL set up) is made while TCP connects: in a fresh process each takes
+    /// milliseconds, and neither needs the other.
     static func connect(host: String, port: Int, implicitTLS: TLSOptions?, timeouts: POP3Timeouts,
                         group: EventLoopGroup) async throws -> POP3Transport {
-        let sslContext = try implicitTLS.map { options in
-            do { return try options.makeContext() } catch {
-                throw POP3Error.tlsFailure("cannot set up TLS: \(error) (is ca_file a readable PEM file?)")
-            }
-        }
-        let serverName = sniName(for: host)
+        async let context = implicitTLS.map(makeContext)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(timeouts.connect)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let sslContext {
-                        let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: serverName)
-                        try channel.pipeline.syncOperations.addHandler(tls)
-                    }
-                    try channel.pipeline.syncOperations.addHandler(InboundByteStream())
-                }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(InboundByteStream()) }
             }
         let channel: Channel
         do {
@@ -70,37 +62,52 @@ final class POP3Transport {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: InboundByteStream.self), eventLoop: channel.eventLoop)
         }.get()
         let transport = POP3Transport(channel: channel, stream: stream, host: host, timeouts: timeouts)
-        if let implicitTLS {
-            try await transport.finishHandshake(options: implicitTLS)
+        if let implicitTLS, let context = try await context {
+            do {
+                try await transport.secure(with: context, options: implicitTLS)
+            } catch {
+                await transport.close()
+                throw error
+            }
         }
         return transport
     }
 
+    private static func makeContext(_ options: TLSOptions) throws -> NIOSSLContext {
+        do { return try options.makeContext() } catch {
+            throw POP3Error.tlsFailure("cannot set up TLS: \(error) (is ca_file a readable PEM file?)")
+        }
+    }
+
     /// Upgrades the connection after the server's `+OK` to STLS. Refuses if any byte has already
     /// arrived after that `+OK`: a man in the middle could have injected plaintext "replies"
-    /// (libetpan#386). The check and the insertion of the TLS handler happen in one event-loop
-    /// turn, so nothing can slip in between.
+    /// (libetpan#386).
     func startTLS(options: TLSOptions) async throws {
         guard pending.readableBytes == 0 else {
             throw POP3Error.protocolViolation("the server sent \(pending.readableBytes) bytes after accepting STLS "
                 + "(possible injection attack); connection dropped")
         }
-        let context: NIOSSLContext
-        do { context = try options.makeContext() } catch {
-            throw POP3Error.tlsFailure("cannot set up TLS: \(error) (is ca_file a readable PEM file?)")
-        }
+        try await secure(with: try Self.makeContext(options), options: options)
+    }
+
+    /// Puts TLS under the byte stream and completes the handshake. A byte received before it
+    /// was not protected: after STLS it may be injected, and on an implicit-TLS port it means
+    /// the server speaks plaintext. The check and the insertion of the TLS handler happen in one
+    /// event-loop turn, so nothing can slip in between.
+    private func secure(with context: NIOSSLContext, options: TLSOptions) async throws {
         let stream = self.stream
         let channel = self.channel
         let serverName = Self.sniName(for: host)
-        let injected = try await channel.eventLoop.submit { () throws -> Bool in
+        let unprotected = try await channel.eventLoop.submit { () throws -> Bool in
             if stream.value.hasQueuedBytes { return true }
             let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
             try channel.pipeline.syncOperations.addHandler(tls, position: .first)
             return false
         }.get()
-        if injected {
-            throw POP3Error.protocolViolation("the server sent bytes after accepting STLS "
-                + "(possible injection attack); connection dropped")
+        if unprotected {
+            throw POP3Error.protocolViolation("\(host) sent bytes before the TLS handshake: after STLS they may be "
+                + "injected, and on a port for implicit TLS they mean the server speaks plaintext "
+                + "(port 110 takes tls = \"starttls\"); connection dropped")
         }
         try await finishHandshake(options: options)
     }

@@ -1,5 +1,6 @@
 import POP3
 import POP3Core
+import Synchronization
 import TestSupport
 import Testing
 
@@ -32,6 +33,46 @@ import Testing
 
     private func category(of body: () async throws -> Void) async -> String? {
         do { try await body(); return nil } catch { return (error as? POP3Error)?.category ?? "untyped: \(error)" }
+    }
+
+    /// Gmail announces UIDL only after login. With PIPELINING, the CAPA that follows a login
+    /// goes out with USER and PASS, and its reply, given after PASS, replaces what CAPA said before.
+    @Test func capabilitiesAfterLoginReplaceThoseBefore() async throws {
+        final class LoginState: Sendable { let loggedIn = Mutex(false) }
+        let state = LoginState()
+        let server = try ScriptedPOP3Server(respond: { line in
+            switch line.split(separator: " ").first.map(String.init) ?? "" {
+            case "CAPA":
+                let uidl = state.loggedIn.withLock { $0 } ? "UIDL\r\n" : ""
+                return [.send("+OK\r\nUSER\r\n\(uidl)PIPELINING\r\n.\r\n")]
+            case "PASS":
+                state.loggedIn.withLock { $0 = true }
+                return [.send("+OK\r\n")]
+            case "USER": return [.send("+OK\r\n")]
+            case "QUIT": return [.send("+OK bye\r\n"), .close]
+            default: return [.send("-ERR unknown\r\n")]
+            }
+        })
+        defer { server.stop() }
+        let client = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger)
+        #expect(!client.capabilities.has("UIDL"))
+        try await client.login(Credentials(user: "u", secret: .password("p")), method: .user, allowPlaintextAuth: true)
+        #expect(client.capabilities.has("UIDL"))
+        try await client.quit()
+        #expect(server.received == ["CAPA", "USER u", "PASS p", "CAPA", "QUIT"])
+    }
+
+    /// A plaintext server on a port configured for implicit TLS: its greeting arrives before the
+    /// TLS handler (named as plaintext) or after it (the handshake fails); either way the session
+    /// ends before any command is sent.
+    @Test func implicitTLSToAPlaintextServerEndsBeforeAnyCommand() async throws {
+        let server = try ScriptedPOP3Server(respond: script { _ in [] })
+        defer { server.stop() }
+        var endpoint = endpoint(server)
+        endpoint.security = .implicit
+        let category = await category { _ = try await POP3Client.connect(to: endpoint, logger: Fixtures.quietLogger) }
+        #expect(category == "protocol" || category == "tls", "\(category ?? "connected")")
+        #expect(server.received.isEmpty)
     }
 
     @Test func overlongStatusLineIsAProtocolError() async throws {
