@@ -211,7 +211,7 @@ public final class VaultIndex: @unchecked Sendable {
     /// This commit alone is not synced: the checkpoint when the index closes, at the end of the
     /// run, syncs it with everything before it. A power cut in between can lose this line of
     /// history and nothing else, and every run saves a WAL sync after its last reply. The writer
-    /// is back at FULL before this returns, whatever happened.
+    /// is set back to FULL before this returns, also when the insert failed.
     public func record(_ run: RunRecord, accountName: String) throws {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
