@@ -62,9 +62,9 @@ final class POP3Transport {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: InboundByteStream.self), eventLoop: channel.eventLoop)
         }.get()
         let transport = POP3Transport(channel: channel, stream: stream, host: host, timeouts: timeouts)
-        if let implicitTLS, let context = try await context {
+        if let implicitTLS {
             do {
-                try await transport.secure(with: context, options: implicitTLS)
+                if let context = try await context { try await transport.secure(with: context, options: implicitTLS) }
             } catch {
                 await transport.close()
                 throw error

@@ -17,16 +17,19 @@ public final class ScriptedPOP3Server: @unchecked Sendable {
     /// Every command line received, in order.
     public var received: [String] { log.withLockedValue { $0 } }
     private let log = NIOLockedValueBox<[String]>([])
+    /// Connections the client has closed (or that ended) so far.
+    public var closedConnections: Int { closed.withLockedValue { $0 } }
+    private let closed = NIOLockedValueBox(0)
 
     public init(greeting: String = "+OK scripted server ready\r\n",
                 respond: @escaping @Sendable (String) -> [Action]) throws {
-        let log = self.log
+        let (log, closed) = (self.log, self.closed)
         channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(
-                        ScriptHandler(greeting: greeting, respond: respond, log: log))
+                        ScriptHandler(greeting: greeting, respond: respond, log: log, closed: closed))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).wait()
@@ -43,17 +46,24 @@ private final class ScriptHandler: ChannelInboundHandler {
     private let greeting: String
     private let respond: @Sendable (String) -> [ScriptedPOP3Server.Action]
     private let log: NIOLockedValueBox<[String]>
+    private let closed: NIOLockedValueBox<Int>
     private var pending: [UInt8] = []
 
     init(greeting: String, respond: @escaping @Sendable (String) -> [ScriptedPOP3Server.Action],
-         log: NIOLockedValueBox<[String]>) {
+         log: NIOLockedValueBox<[String]>, closed: NIOLockedValueBox<Int>) {
         self.greeting = greeting
         self.respond = respond
         self.log = log
+        self.closed = closed
     }
 
     func channelActive(context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: greeting)), promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed.withLockedValue { $0 += 1 }
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

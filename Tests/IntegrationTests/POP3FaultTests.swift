@@ -1,3 +1,4 @@
+import Foundation
 import POP3
 import POP3Core
 import Synchronization
@@ -73,6 +74,24 @@ import Testing
         let category = await category { _ = try await POP3Client.connect(to: endpoint, logger: Fixtures.quietLogger) }
         #expect(category == "protocol" || category == "tls", "\(category ?? "connected")")
         #expect(server.received.isEmpty)
+    }
+
+    /// A CA file that is no certificate fails the session before any command, and the TCP
+    /// connection made while the TLS context was being set up is closed.
+    @Test func unusableCAFileFailsAndClosesTheConnection() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let caFile = directory.file("ca.pem")
+        #expect(FileManager.default.createFile(atPath: caFile, contents: Data("not a certificate\n".utf8)))
+        let server = try ScriptedPOP3Server(respond: script { _ in [] })
+        defer { server.stop() }
+        var endpoint = endpoint(server)
+        endpoint.security = .implicit
+        endpoint.tls = TLSOptions(caFile: caFile)
+        let category = await category { _ = try await POP3Client.connect(to: endpoint, logger: Fixtures.quietLogger) }
+        #expect(category == "tls", "\(category ?? "connected")")
+        for _ in 0..<200 where server.closedConnections == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.closedConnections == 1 && server.received.isEmpty)
     }
 
     @Test func overlongStatusLineIsAProtocolError() async throws {
