@@ -64,7 +64,11 @@ final class POP3Transport {
         let transport = POP3Transport(channel: channel, stream: stream, host: host, timeouts: timeouts)
         if let implicitTLS {
             do {
-                if let context = try await context { try await transport.secure(with: context, options: implicitTLS) }
+                if let context = try await context {
+                    try await transport.secure(with: context, options: implicitTLS, unprotectedBytes: .protocolViolation(
+                        "\(host):\(port) sent plaintext before the TLS handshake: it does not speak implicit TLS "
+                        + "(port 110 takes tls = \"starttls\"); no command was sent"))
+                }
             } catch {
                 await transport.close()
                 throw error
@@ -87,14 +91,16 @@ final class POP3Transport {
             throw POP3Error.protocolViolation("the server sent \(pending.readableBytes) bytes after accepting STLS "
                 + "(possible injection attack); connection dropped")
         }
-        try await secure(with: try Self.makeContext(options), options: options)
+        try await secure(with: try Self.makeContext(options), options: options, unprotectedBytes: .protocolViolation(
+            "the server sent bytes after accepting STLS (possible injection attack); connection dropped"))
     }
 
     /// Puts TLS under the byte stream and completes the handshake. A byte received before it
     /// was not protected: after STLS it may be injected, and on an implicit-TLS port it means
     /// the server speaks plaintext. The check and the insertion of the TLS handler happen in one
     /// event-loop turn, so nothing can slip in between.
-    private func secure(with context: NIOSSLContext, options: TLSOptions) async throws {
+    /// `unprotectedBytes` is the error for a byte that arrived first, in the words of the caller's case.
+    private func secure(with context: NIOSSLContext, options: TLSOptions, unprotectedBytes: POP3Error) async throws {
         let stream = self.stream
         let channel = self.channel
         let serverName = Self.sniName(for: host)
@@ -104,11 +110,7 @@ final class POP3Transport {
             try channel.pipeline.syncOperations.addHandler(tls, position: .first)
             return false
         }.get()
-        if unprotected {
-            throw POP3Error.protocolViolation("\(host) sent bytes before the TLS handshake: after STLS they may be "
-                + "injected, and on a port for implicit TLS they mean the server speaks plaintext "
-                + "(port 110 takes tls = \"starttls\"); connection dropped")
-        }
+        if unprotected { throw unprotectedBytes }
         try await finishHandshake(options: options)
     }
 
