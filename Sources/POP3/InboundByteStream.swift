@@ -1,70 +1,74 @@
 import NIOCore
 import NIOTLS
 
-/// The last handler of a POP3 channel: queues received bytes for a pulling reader, holds back
-/// socket reads while more than `highWatermark` bytes wait (so a fast server cannot fill our
-/// memory), fails a waiting reader after its time-out, and reports the end of a TLS handshake.
-/// Lives on the channel's event loop; reach it through `NIOLoopBound`.
+/// The last handler of a POP3 channel: queues received bytes in `ReceivedBytes` for the
+/// session's task and wakes it at the end of each network read, holds back socket reads while
+/// more than the high watermark waits there, fails a reader that waited longer than the reply
+/// time-out, and reports the end of a TLS handshake. Lives on the channel's event loop; reach
+/// it through `NIOLoopBound`.
 final class InboundByteStream: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum StreamError: Error { case timedOut, closed }
-
-    private let highWatermark: Int
-    private var queue = CircularBuffer<ByteBuffer>()
-    private var queuedBytes = 0
-    private var readHeldBack = false
-    private var waiter: EventLoopPromise<ByteBuffer?>?
-    private var waiterTimeout: Scheduled<Void>?
+    let received: ReceivedBytes
+    private let replyTimeout: TimeAmount
+    private var watchdog: RepeatedTask?
+    private var wakeScheduled = false
     private var failure: Error?
-    private var inputClosed = false
     private var handshake: EventLoopPromise<Void>?
     private var handshakeCompleted = false
     private var context: ChannelHandlerContext?
 
-    init(highWatermark: Int = 256 * 1024) {
-        self.highWatermark = highWatermark
+    init(replyTimeout: TimeAmount, highWatermark: Int = 256 * 1024) {
+        self.replyTimeout = replyTimeout
+        self.received = ReceivedBytes(highWatermark: highWatermark)
     }
 
-    /// Whether bytes have arrived that no reader has taken yet.
-    var hasQueuedBytes: Bool { queuedBytes > 0 }
+    /// A reader is failed between `replyTimeout` and an eighth more after it began to wait: one
+    /// timer per connection instead of one per wait.
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let (received, timeout) = (self.received, replyTimeout)
+        let period = max(TimeAmount.milliseconds(50), .nanoseconds(timeout.nanoseconds / 8))
+        watchdog = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+            received.expireWaiter(after: timeout)
+        }
+    }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        watchdog?.cancel()
+        watchdog = nil
+        self.context = nil
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        if let waiter {
-            self.waiter = nil
-            waiterTimeout?.cancel()
-            waiter.succeed(buffer)
-        } else {
-            queue.append(buffer)
-            queuedBytes += buffer.readableBytes
+        received.append(unwrapInboundIn(data))
+        // Woken at the end of the read; this covers bytes that come without a read's end.
+        if !wakeScheduled && received.readerIsOwed {
+            wakeScheduled = true
+            context.eventLoop.execute { [received] in received.wakeReader() }
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        wakeScheduled = false
+        received.wakeReader()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        inputClosed = true
-        if let waiter {
-            self.waiter = nil
-            waiterTimeout?.cancel()
-            waiter.succeed(nil)
-        }
-        handshake?.fail(failure ?? StreamError.closed)
+        watchdog?.cancel()
+        watchdog = nil
+        received.finish(failure)
+        handshake?.fail(failure ?? ReceivedBytes.StreamError.closed)
         handshake = nil
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if failure == nil { failure = error }
-        if let waiter {
-            self.waiter = nil
-            waiterTimeout?.cancel()
-            waiter.fail(error)
-        }
+        received.finish(error)
         handshake?.fail(error)
         handshake = nil
         context.close(promise: nil)
@@ -80,37 +84,12 @@ final class InboundByteStream: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if queuedBytes >= highWatermark {
-            readHeldBack = true
-        } else {
-            context.read()
-        }
+        if !received.holdsBackRead() { context.read() }
     }
 
-    /// The next received buffer, `nil` at the end of input. At most one reader waits at a time.
-    func next(timeout: TimeAmount, eventLoop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
-        if let buffer = queue.popFirst() {
-            queuedBytes -= buffer.readableBytes
-            if readHeldBack && queuedBytes < highWatermark / 2, let context {
-                readHeldBack = false
-                context.read()
-            }
-            return eventLoop.makeSucceededFuture(buffer)
-        }
-        if let failure { return eventLoop.makeFailedFuture(failure) }
-        if inputClosed { return eventLoop.makeSucceededFuture(nil) }
-        let promise = eventLoop.makePromise(of: ByteBuffer?.self)
-        waiter = promise
-        waiterTimeout = eventLoop.scheduleTask(in: timeout) { [weak self] in
-            guard let self, let waiter = self.waiter else { return }
-            self.waiter = nil
-            waiter.fail(StreamError.timedOut)
-        }
-        if readHeldBack, let context {
-            readHeldBack = false
-            context.read()
-        }
-        return promise.futureResult
+    /// Goes on reading from the socket after the reader emptied a queue that had held reads back.
+    func resumeHeldBackRead() {
+        context?.read()
     }
 
     /// Completes when the TLS handshake has finished (or fails with its error).

@@ -24,15 +24,18 @@ final class POP3Transport {
 
     let channel: Channel
     private let stream: NIOLoopBound<InboundByteStream>
+    private let received: ReceivedBytes
     private let host: String
     private let timeouts: POP3Timeouts
     /// Bytes received but not yet consumed (always plaintext: TLS is below the stream handler).
     private var pending: ByteBuffer
     private(set) var tlsInfo: TLSSessionInfo?
 
-    private init(channel: Channel, stream: NIOLoopBound<InboundByteStream>, host: String, timeouts: POP3Timeouts) {
+    private init(channel: Channel, stream: NIOLoopBound<InboundByteStream>, received: ReceivedBytes, host: String,
+                 timeouts: POP3Timeouts) {
         self.channel = channel
         self.stream = stream
+        self.received = received
         self.host = host
         self.timeouts = timeouts
         self.pending = channel.allocator.buffer(capacity: 0)
@@ -48,7 +51,7 @@ final class POP3Transport {
             .connectTimeout(timeouts.connect)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(InboundByteStream()) }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(InboundByteStream(replyTimeout: timeouts.reply)) }
             }
         let channel: Channel
         do {
@@ -58,10 +61,11 @@ final class POP3Transport {
         } catch {
             throw POP3Error.connectFailed("\(host):\(port): \(error)")
         }
-        let stream = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: InboundByteStream.self), eventLoop: channel.eventLoop)
+        let (stream, received) = try await channel.eventLoop.submit {
+            let handler = try channel.pipeline.syncOperations.handler(type: InboundByteStream.self)
+            return (NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.received)
         }.get()
-        let transport = POP3Transport(channel: channel, stream: stream, host: host, timeouts: timeouts)
+        let transport = POP3Transport(channel: channel, stream: stream, received: received, host: host, timeouts: timeouts)
         if let implicitTLS {
             do {
                 if let context = try await context {
@@ -104,8 +108,9 @@ final class POP3Transport {
         let stream = self.stream
         let channel = self.channel
         let serverName = Self.sniName(for: host)
+        let received = self.received
         let unprotected = try await channel.eventLoop.submit { () throws -> Bool in
-            if stream.value.hasQueuedBytes { return true }
+            if received.hasQueuedBytes { return true }
             let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
             try channel.pipeline.syncOperations.addHandler(tls, position: .first)
             return false
@@ -151,21 +156,26 @@ final class POP3Transport {
 
     // MARK: Reading
 
-    /// Fetches more bytes from the server into `pending`; throws at the end of input.
-    private func receive(during what: String) async throws -> ByteBuffer {
-        let stream = self.stream
-        let channel = self.channel
-        let timeout = timeouts.reply
+    /// Everything received and not yet read, in order, waiting for more if there is none;
+    /// throws at the end of input.
+    private func receive(during what: String) async throws -> CircularBuffer<ByteBuffer> {
         do {
-            let next = try await channel.eventLoop.flatSubmit {
-                stream.value.next(timeout: timeout, eventLoop: channel.eventLoop)
-            }.get()
-            guard let next else { throw POP3Error.connectionClosed("by the server \(what)") }
-            return next
+            switch try await received.take() {
+            case .bytes(let buffers, let readsHeldBack):
+                if readsHeldBack {
+                    let stream = self.stream
+                    channel.eventLoop.execute { stream.value.resumeHeldBackRead() }
+                }
+                return buffers
+            case .end(nil):
+                throw POP3Error.connectionClosed("by the server \(what)")
+            case .end(let error?):
+                throw error
+            }
         } catch let error as POP3Error {
             throw error
-        } catch InboundByteStream.StreamError.timedOut {
-            throw POP3Error.timeout("no reply from \(host) within \(timeout.seconds) s \(what)")
+        } catch ReceivedBytes.StreamError.timedOut {
+            throw POP3Error.timeout("no reply from \(host) within \(timeouts.reply.seconds) s \(what)")
         } catch let error as NIOSSLError {
             throw TLSFailureDescription.error(for: error, host: host)
         } catch {
@@ -187,9 +197,9 @@ final class POP3Transport {
             guard pending.readableBytes <= Self.maximumStatusLineLength else {
                 throw POP3Error.protocolViolation("reply to \(command) is longer than \(Self.maximumStatusLineLength) bytes without a line end")
             }
-            var chunk = try await receive(during: "waiting for the reply to \(command)")
+            let buffers = try await receive(during: "waiting for the reply to \(command)")
             pending.discardReadBytes()
-            pending.writeBuffer(&chunk)
+            for var buffer in buffers { pending.writeBuffer(&buffer) }
         }
     }
 
@@ -211,11 +221,14 @@ final class POP3Transport {
         }
         try feed(&pending)
         while !decoder.isFinished {
-            var chunk = try await receive(during: "in the middle of the reply to \(command)")
-            try feed(&chunk)
-            if decoder.isFinished && chunk.readableBytes > 0 {
-                pending.discardReadBytes()
-                pending.writeBuffer(&chunk)
+            var buffers = try await receive(during: "in the middle of the reply to \(command)")
+            while var buffer = buffers.popFirst() {
+                if !decoder.isFinished { try feed(&buffer) }
+                if decoder.isFinished && buffer.readableBytes > 0 {
+                    // What follows the reply's end is the next reply's: kept in order.
+                    pending.discardReadBytes()
+                    pending.writeBuffer(&buffer)
+                }
             }
         }
         return decoder.producedCount
