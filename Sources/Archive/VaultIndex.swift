@@ -183,9 +183,10 @@ public final class VaultIndex: @unchecked Sendable {
     /// the listing and what the index held (`archivedMailbox`). Only changes are written, so a
     /// run over an unchanged mailbox updates one row: departed entries become "gone" (keeping
     /// the previous listing as their last sighting), returned ones "present", and the account's
-    /// `lastListedAt` moves to `time`.
+    /// `lastListedAt` moves to `time`. Written as bookkeeping (`writeBookkeeping`): the next
+    /// listing says all of it again.
     public func recordListing(account: String, name: String, changes: ListingChanges, at time: Int64) throws {
-        try pool.write { db in
+        try writeBookkeeping { db in
             let previous = try Int64.fetchOne(db, sql: "SELECT lastListedAt FROM account WHERE id = ?", arguments: [account])
             let gone = try db.makeStatement(sql: """
                 UPDATE mailboxEntry SET serverState = 'gone', lastSeenOnServer = COALESCE(?, lastSeenOnServer)
@@ -206,25 +207,40 @@ public final class VaultIndex: @unchecked Sendable {
     // MARK: Runs
 
     /// Records a finished run, registering its account if the index does not know it yet,
-    /// in one transaction.
+    /// in one transaction, as bookkeeping (`writeBookkeeping`).
     ///
-    /// This commit alone is not synced: the checkpoint when the index closes, at the end of the
-    /// run, syncs it with everything before it. A power cut in between can lose this line of
-    /// history and nothing else, and every run saves a WAL sync after its last reply. The writer
-    /// is set back to FULL before this returns, also when the insert failed.
+    /// One statement names the columns, where `RunRecord.insert` would first read the table's
+    /// schema: a millisecond at the end of every run, which is most of a run with nothing new.
     public func record(_ run: RunRecord, accountName: String) throws {
+        try writeBookkeeping { db in
+            try db.execute(sql: "INSERT INTO account (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+                           arguments: [run.accountId, accountName])
+            try db.execute(sql: """
+                INSERT INTO run (accountId, startedAt, finishedAt, result, fetched, newMessages, bytes, skipped,
+                                 remapped, onServerCount, onServerBytes, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.accountId, run.startedAt, run.finishedAt, run.result, run.fetched, run.newMessages,
+                                 run.bytes, run.skipped, run.remapped, run.onServerCount, run.onServerBytes, run.error])
+        }
+    }
+
+    /// Commits `updates` in one transaction without syncing the WAL. For what a later run writes
+    /// again anyway (the server's listing, the history of runs), never for what makes an archived
+    /// message findable: a power cut before the next sync loses at most these rows, and the
+    /// checkpoint when the index closes, at the end of the run, syncs them with everything
+    /// before. A run with nothing new so saves its WAL syncs after the last reply. The writer is
+    /// set back to FULL before this returns, also when `updates` failed.
+    private func writeBookkeeping(_ updates: (Database) throws -> Void) throws {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            let recorded = Result {
+            let written = Result {
                 try db.inTransaction {
-                    try db.execute(sql: "INSERT INTO account (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
-                                   arguments: [run.accountId, accountName])
-                    _ = try run.inserted(db)
+                    try updates(db)
                     return .commit
                 }
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            try recorded.get()
+            try written.get()
         }
     }
 

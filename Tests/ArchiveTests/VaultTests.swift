@@ -161,10 +161,21 @@ import Testing
         }
         let opened = try level()
         #expect(opened == 2, "PRAGMA synchronous is \(opened) on the index's writer, not FULL (2)")
-        // The run's history line is the one commit left to the closing checkpoint.
-        try vault.index.record(RunRecord(accountId: "a", startedAt: 1), accountName: "a")
+        // The listing and the run's history line are left to the closing checkpoint.
+        try vault.index.recordListing(account: "a", name: "a", changes: ListingChanges(), at: 1)
+        let afterListing = try level()
+        #expect(afterListing == 2, "recording a listing left the writer at synchronous \(afterListing)")
+        var run = RunRecord(accountId: "a", startedAt: 1)
+        run.finishedAt = 2
+        run.result = "ok"
+        run.onServerCount = 7
+        run.error = "an error"
+        try vault.index.record(run, accountName: "a")
         let afterRun = try level()
         #expect(afterRun == 2, "recording a run left the writer at synchronous \(afterRun)")
-        #expect(try vault.index.lastRuns().count == 1)
+        let recorded = try vault.index.lastRuns()
+        #expect(recorded.count == 1)
+        #expect(recorded.first?.finishedAt == 2 && recorded.first?.result == "ok" && recorded.first?.onServerCount == 7
+                && recorded.first?.error == "an error" && recorded.first?.id != nil)
     }
 }
