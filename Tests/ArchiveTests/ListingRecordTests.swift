@@ -34,7 +34,7 @@ import Testing
     }
 
     private func entries(_ vault: Vault) throws -> [String: (state: String, lastSeen: Int64)] {
-        try vault.index.pool.read { db in
+        try vault.index.database.read { db in
             var result: [String: (String, Int64)] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT uidl, serverState, lastSeenOnServer FROM mailboxEntry") {
                 result[row[0]] = (row[1], row[2])
@@ -44,6 +44,6 @@ import Testing
     }
 
     private func lastListedAt(_ vault: Vault) throws -> Int64? {
-        try vault.index.pool.read { db in try Int64.fetchOne(db, sql: "SELECT lastListedAt FROM account WHERE id = 'acct'") }
+        try vault.index.database.read { db in try Int64.fetchOne(db, sql: "SELECT lastListedAt FROM account WHERE id = 'acct'") }
     }
 }

@@ -149,15 +149,15 @@ import Testing
     }
 }
 
-/// Invariant 2 rests on it: an index commit is on disk when it returns. GRDB turns WAL on with
-/// `synchronous = NORMAL` (a commit may be lost at power failure); the index's writer uses FULL.
+/// Invariant 2 rests on it: an index commit is on disk when it returns. In WAL mode that takes
+/// `synchronous = FULL` (GRDB's pools set NORMAL, with which a commit may be lost at power failure).
 @Suite struct IndexDurabilityTests {
     @Test func indexCommitsAreSyncedToDisk() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let vault = try Vault(at: directory.file("vault"), create: true)
         func level() throws -> Int {
-            try vault.index.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } ?? -1
+            try vault.index.database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } ?? -1
         }
         let opened = try level()
         #expect(opened == 2, "PRAGMA synchronous is \(opened) on the index's writer, not FULL (2)")
