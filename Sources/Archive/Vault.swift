@@ -52,6 +52,11 @@ public final class Vault: @unchecked Sendable {
         }
     }
 
+    /// Closes the index (see `VaultIndex.close`); the vault is not used afterwards.
+    public func close() throws {
+        try index.close()
+    }
+
     public func makeWriter() throws -> VaultWriter {
         guard directory.lock != nil else { throw ArchiveError.locked("the vault was opened read-only") }
         return try VaultWriter(vault: self)

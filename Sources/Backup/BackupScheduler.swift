@@ -38,18 +38,28 @@ public struct BackupScheduler: Sendable {
     public func run(_ accounts: [AccountConfig]) async -> RunReport {
         let started = Date()
         let limiter = HostLimiter(limit: defaults.perHostConnections)
+        let unrecorded = UnrecordedAccounts(count: accounts.count)
+        let vault = self.vault
+        let logger = self.logger
+        // After the last account's run is recorded, the index is closed while its QUIT is answered.
+        let recorded: @Sendable () async -> Void = {
+            guard await unrecorded.recordOne(), (try? await vault.vault) != nil else { return }
+            do { try await vault.close() } catch {
+                logger.error("cannot close the index cleanly", metadata: ["error": "\(error)"])
+            }
+        }
         var reports: [String: AccountReport] = [:]
         await withTaskGroup(of: AccountReport.self) { group in
             var pending = accounts.makeIterator()
             var running = 0
             while running < defaults.parallel, let account = pending.next() {
-                group.addTask { await self.backUp(account, limiter: limiter) }
+                group.addTask { await self.backUp(account, limiter: limiter, recorded: recorded) }
                 running += 1
             }
             for await report in group {
                 reports[report.account] = report
                 if let account = pending.next(), !stop.isRaised {
-                    group.addTask { await self.backUp(account, limiter: limiter) }
+                    group.addTask { await self.backUp(account, limiter: limiter, recorded: recorded) }
                 }
             }
         }
@@ -64,7 +74,9 @@ public struct BackupScheduler: Sendable {
         return report
     }
 
-    func backUp(_ account: AccountConfig, limiter: HostLimiter) async -> AccountReport {
+    /// One account, all attempts, recorded in the index; `recorded` is called once the index has
+    /// the run, while QUIT's reply is awaited.
+    func backUp(_ account: AccountConfig, limiter: HostLimiter, recorded: @escaping @Sendable () async -> Void) async -> AccountReport {
         let started = Date()
         var report = AccountReport(account: account.name)
         await limiter.acquire(account.host.lowercased())
@@ -97,7 +109,9 @@ public struct BackupScheduler: Sendable {
         }
         report.durationSeconds = Date().timeIntervalSince(started)
         if !dryRun { await record(report, account: account, started: started) }
+        async let indexDone: Void = recorded()
         await closing?.finish()
+        await indexDone
         await limiter.release(account.host.lowercased())
         return report
     }
@@ -121,5 +135,19 @@ public struct BackupScheduler: Sendable {
         } catch {
             logger.error("cannot record the run in the index", metadata: ["account": "\(account.name)", "error": "\(error)"])
         }
+    }
+}
+
+/// Counts down the accounts whose run is not in the index yet. An interrupted run leaves some
+/// unrecorded, and the index then closes when the process ends.
+private actor UnrecordedAccounts {
+    private var count: Int
+
+    init(count: Int) { self.count = count }
+
+    /// True for the last one.
+    func recordOne() -> Bool {
+        count -= 1
+        return count == 0
     }
 }

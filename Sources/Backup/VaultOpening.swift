@@ -27,4 +27,13 @@ public final class VaultOpening: Sendable {
     public var vault: Vault {
         get async throws { try await task.value }
     }
+
+    /// Closes the vault's index, on a thread of its own for the same reason as the opening:
+    /// closing syncs files. Nothing may use the vault afterwards.
+    public func close() async throws {
+        let vault = try await task.value
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try vault.close() }) }.start()
+        }
+    }
 }
