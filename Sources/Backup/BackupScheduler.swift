@@ -74,8 +74,9 @@ public struct BackupScheduler: Sendable {
         return report
     }
 
-    /// One account, all attempts, recorded in the index; `recorded` is called once the index has
-    /// the run, while QUIT's reply is awaited.
+    /// One account, all attempts, recorded in the index; `recorded` is called once the account
+    /// is done with the index (its run recorded, or none for a dry run), while QUIT's reply is
+    /// awaited.
     func backUp(_ account: AccountConfig, limiter: HostLimiter, recorded: @escaping @Sendable () async -> Void) async -> AccountReport {
         let started = Date()
         var report = AccountReport(account: account.name)

@@ -45,7 +45,7 @@ final class InboundByteStream: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         received.append(unwrapInboundIn(data))
         // Woken at the end of the read; this covers bytes that come without a read's end.
-        if !wakeScheduled && received.readerIsOwed {
+        if !wakeScheduled && received.readerIsWaiting {
             wakeScheduled = true
             context.eventLoop.execute { [received] in received.wakeReader() }
         }
