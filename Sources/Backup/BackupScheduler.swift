@@ -45,7 +45,8 @@ public struct BackupScheduler: Sendable {
         let recorded: @Sendable () async -> Void = {
             guard await unrecorded.recordOne(), (try? await vault.vault) != nil else { return }
             do { try await vault.close() } catch {
-                logger.error("cannot close the index cleanly", metadata: ["error": "\(error)"])
+                logger.error("cannot close the index cleanly; its WAL file stays beside it and the next run or `popvault verify` applies it",
+                             metadata: ["error": "\(error)"])
             }
         }
         var reports: [String: AccountReport] = [:]
