@@ -57,9 +57,8 @@ public struct AccountRecord: Codable, Sendable, FetchableRecord, PersistableReco
     public var lastListedAt: Int64? = nil
 }
 
-/// One account's part of one `popvault run`.
-public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "run"
+/// One account's part of one `popvault run`. Read as a record; written by `VaultIndex.record`.
+public struct RunRecord: Codable, Sendable, FetchableRecord {
     public var id: Int64?
     public var accountId: String
     public var startedAt: Int64
@@ -74,8 +73,6 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     public var onServerCount: Int?
     public var onServerBytes: Int64?
     public var error: String?
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     public init(accountId: String, startedAt: Int64) {
         self.accountId = accountId

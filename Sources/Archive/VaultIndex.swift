@@ -219,7 +219,7 @@ public final class VaultIndex: @unchecked Sendable {
     /// Records a finished run, registering its account if the index does not know it yet,
     /// in one transaction, as bookkeeping (`writeBookkeeping`).
     ///
-    /// One statement names the columns, where `RunRecord.insert` would first read the table's
+    /// One statement names the columns, where GRDB's record insert would first read the table's
     /// schema: a millisecond at the end of every run, which is most of a run with nothing new.
     public func record(_ run: RunRecord, accountName: String) throws {
         try writeBookkeeping { db in

@@ -43,9 +43,9 @@ final class InboundByteStream: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        received.append(unwrapInboundIn(data))
+        let readerWaits = received.append(unwrapInboundIn(data))
         // Woken at the end of the read; this covers bytes that come without a read's end.
-        if !wakeScheduled && received.readerIsWaiting {
+        if readerWaits && !wakeScheduled {
             wakeScheduled = true
             context.eventLoop.execute { [received] in received.wakeReader() }
         }

@@ -105,7 +105,6 @@ final class POP3Transport {
     /// event-loop turn, so nothing can slip in between.
     /// `unprotectedBytes` is the error for a byte that arrived first, in the words of the caller's case.
     private func secure(with context: NIOSSLContext, options: TLSOptions, unprotectedBytes: POP3Error) async throws {
-        let stream = self.stream
         let channel = self.channel
         let serverName = Self.sniName(for: host)
         let received = self.received

@@ -25,8 +25,8 @@ final class ReceivedBytes: Sendable {
         var count = 0
         var readsHeldBack = false
         var end: Result<Void, Error>?
-        var waiter: CheckedContinuation<Taken, Error>?
-        var waitingSince = NIODeadline.distantFuture
+        /// The reader parked in `take`, and since when.
+        var waiter: (continuation: CheckedContinuation<Taken, Error>, since: NIODeadline)?
 
         /// Everything queued, or the end once nothing is; nil when the reader has to wait.
         mutating func take() -> Taken? {
@@ -45,8 +45,7 @@ final class ReceivedBytes: Sendable {
         mutating func wakeable() -> (CheckedContinuation<Taken, Error>, Taken)? {
             guard let waiter, let taken = take() else { return nil }
             self.waiter = nil
-            waitingSince = .distantFuture
-            return (waiter, taken)
+            return (waiter.continuation, taken)
         }
     }
 
@@ -68,8 +67,7 @@ final class ReceivedBytes: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             let taken = state.withLockedValue { state -> Taken? in
                 if let taken = state.take() { return taken }
-                state.waiter = continuation
-                state.waitingSince = .now()
+                state.waiter = (continuation, .now())
                 return nil
             }
             if let taken { continuation.resume(returning: taken) }
@@ -80,14 +78,16 @@ final class ReceivedBytes: Sendable {
 
     var hasQueuedBytes: Bool { state.withLockedValue { $0.count > 0 } }
 
-    func append(_ buffer: ByteBuffer) {
+    /// Queues `buffer`; returns whether a reader waits (`wakeReader` hands it what arrived).
+    func append(_ buffer: ByteBuffer) -> Bool {
         state.withLockedValue { state in
             state.buffers.append(buffer)
             state.count += buffer.readableBytes
+            return state.waiter != nil
         }
     }
 
-    /// Whether a reader waits; `wakeReader` hands it what arrived.
+    /// Whether a reader waits in `take`.
     var readerIsWaiting: Bool { state.withLockedValue { $0.waiter != nil } }
 
     /// Hands what arrived to a waiting reader, at the end of a network read.
@@ -116,10 +116,9 @@ final class ReceivedBytes: Sendable {
     /// Fails a reader that has waited `timeout` or longer.
     func expireWaiter(after timeout: TimeAmount, now: NIODeadline = .now()) {
         let waiter = state.withLockedValue { state -> CheckedContinuation<Taken, Error>? in
-            guard let waiter = state.waiter, now - state.waitingSince >= timeout else { return nil }
+            guard let waiter = state.waiter, now - waiter.since >= timeout else { return nil }
             state.waiter = nil
-            state.waitingSince = .distantFuture
-            return waiter
+            return waiter.continuation
         }
         waiter?.resume(throwing: StreamError.timedOut)
     }

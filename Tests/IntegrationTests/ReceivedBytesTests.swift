@@ -20,7 +20,7 @@ import Testing
 
     @Test func queuedBytesAreTakenAtOnceInOrder() async throws {
         let received = ReceivedBytes(highWatermark: 1024)
-        for part in ["+OK ", "1 2\r\n", "+OK\r\n"] { received.append(buffer(part)) }
+        for part in ["+OK ", "1 2\r\n", "+OK\r\n"] { _ = received.append(buffer(part)) }
         #expect(text(try await received.take()) == "+OK 1 2\r\n+OK\r\n")
         #expect(!received.hasQueuedBytes)
     }
@@ -29,8 +29,8 @@ import Testing
         let received = ReceivedBytes(highWatermark: 1024)
         let reader = Task { try await received.take() }
         try await untilWaiting(received)
-        received.append(buffer("a"))
-        received.append(buffer("b"))
+        _ = received.append(buffer("a"))
+        _ = received.append(buffer("b"))
         #expect(received.readerIsWaiting, "woken before the read ended")
         received.wakeReader()
         #expect(text(try await reader.value) == "ab")
@@ -38,7 +38,7 @@ import Testing
 
     @Test func theEndComesAfterTheBytesBeforeIt() async throws {
         let received = ReceivedBytes(highWatermark: 1024)
-        received.append(buffer("last"))
+        _ = received.append(buffer("last"))
         received.finish(nil)
         #expect(text(try await received.take()) == "last")
         guard case .end(nil) = try await received.take() else { Issue.record("no clean end after the bytes"); return }
@@ -55,9 +55,9 @@ import Testing
 
     @Test func readsAreHeldBackAtTheWatermarkUntilTheReaderTakes() async throws {
         let received = ReceivedBytes(highWatermark: 10)
-        received.append(buffer("12345"))
+        _ = received.append(buffer("12345"))
         #expect(!received.holdsBackRead())
-        received.append(buffer("67890"))
+        _ = received.append(buffer("67890"))
         #expect(received.holdsBackRead())
         guard case .bytes(_, let heldBack) = try await received.take() else { Issue.record("no bytes"); return }
         #expect(heldBack, "the reader was not told to let reads go on")
