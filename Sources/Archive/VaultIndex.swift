@@ -32,7 +32,10 @@ public final class VaultIndex: @unchecked Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-            guard mode == "wal" else { throw DatabaseError(message: "the index cannot use WAL mode (journal mode \(mode ?? "unknown"))") }
+            guard mode == "wal" else {
+                throw DatabaseError(message: "the index cannot use WAL mode (journal mode \(mode ?? "unknown")); "
+                    + "WAL needs a local file system: put the vault on one, not on a network share")
+            }
         }
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
