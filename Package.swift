@@ -26,6 +26,9 @@ let package = Package(
         // mail, producing the same standard deflate streams.
         .systemLibrary(name: "CISAL", path: "Sources/CISAL", pkgConfig: "libisal",
                        providers: [.apt(["libisal-dev"])]),
+        // One option of SQLite's that only its variadic sqlite3_db_config sets (VaultIndex).
+        .systemLibrary(name: "CSQLiteOptions", path: "Sources/CSQLiteOptions", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
 
         // POP3: a pure protocol core (commands, reply parsing, dot-unstuffing, session state)
         // and a thin SwiftNIO edge that drives it over TCP/TLS.
@@ -47,7 +50,7 @@ let package = Package(
         ]),
 
         .target(name: "Archive", dependencies: [
-            "CZlib", "CISAL",
+            "CZlib", "CISAL", "CSQLiteOptions",
             .product(name: "GRDB", package: "GRDB.swift"),
             // SQLite's C API, for the one read that steps rows itself (VaultIndex.archivedMailbox).
             .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -44,7 +44,8 @@ struct AccountSession {
             let changes = plan.listingChanges
             if plan.fetch.isEmpty || dryRun {
                 if !plan.fetch.isEmpty {
-                    plan = FetchPlanner.limit(plan, sizes: try await client.list(), maxMessageBytes: account.maxMessageBytes)
+                    plan = FetchPlanner.limit(plan, sizes: try await sizes(of: plan, from: client, onServer: stat.count),
+                                              maxMessageBytes: account.maxMessageBytes)
                 }
                 note(plan, onServer: stat.count, in: &report)
                 unrecordedListing = (changes, seenAt)
@@ -52,7 +53,8 @@ struct AccountSession {
                 // The listing is recorded while LIST and the retrieval go on. LIST only when
                 // there is something to fetch: its sizes serve the size limit and the progress.
                 async let recorded: Void? = recordingIndex?.recordListing(account: id, name: name, changes: changes, at: seenAt)
-                plan = FetchPlanner.limit(plan, sizes: try await client.list(), maxMessageBytes: account.maxMessageBytes)
+                plan = FetchPlanner.limit(plan, sizes: try await sizes(of: plan, from: client, onServer: stat.count),
+                                          maxMessageBytes: account.maxMessageBytes)
                 note(plan, onServer: stat.count, in: &report)
                 try await retrieve(plan, from: client, into: &report)
                 _ = try await recorded
@@ -73,6 +75,12 @@ struct AccountSession {
             }
         }
         return closing
+    }
+
+    /// LIST's sizes of the planned messages: for the size limit and the progress.
+    private func sizes(of plan: FetchPlan, from client: POP3Client, onServer: Int) async throws -> [Int: Int] {
+        FetchPlanner.listsEachPlanned(plan, onServer: onServer)
+            ? try await client.list(plan.fetch.map(\.number)) : try await client.list()
     }
 
     private func note(_ plan: FetchPlan, onServer: Int, in report: inout AccountReport) {

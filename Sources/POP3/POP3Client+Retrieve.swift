@@ -14,7 +14,9 @@ public protocol RetrievalSink: AnyObject {
 extension POP3Client {
     /// Retrieves `numbers` in order. With PIPELINING the RETR commands are sent ahead of their
     /// replies, at most `pipelineWindow` in flight; without it, one at a time. Replies are matched
-    /// to commands strictly in order. Each message streams to `sink`; none is held whole in memory.
+    /// to commands strictly in order. The window is refilled once half of it has been answered,
+    /// in one write: topping it up after every reply cost a write and a wake of the event loop
+    /// per message, most of the time a small message takes. Each message streams to `sink`; none is held whole in memory.
     /// Once `shouldStop` answers true no further RETR is sent; those in flight are still read, so
     /// the session stays in step and can end with QUIT. Returns how many replies were read.
     @discardableResult
@@ -25,7 +27,7 @@ extension POP3Client {
         do {
             for (index, number) in numbers.enumerated() {
                 if index == nextToSend && shouldStop() { return index }
-                if nextToSend - index < window && nextToSend < numbers.count && !shouldStop() {
+                if nextToSend - index <= window / 2 && nextToSend < numbers.count && !shouldStop() {
                     let end = min(numbers.count, index + window)
                     try await transport.send(numbers[nextToSend..<end].map { .retr($0) })
                     nextToSend = end

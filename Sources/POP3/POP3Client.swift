@@ -173,6 +173,15 @@ public final class POP3Client {
         ListingParser.parseList(lines: try await multilineLines(.list(nil)))
     }
 
+    /// The sizes of `numbers` only: one `LIST n` each, all in one write. Without PIPELINING
+    /// that would be a round trip per message, so the whole mailbox is listed instead. A number
+    /// the server refuses (`-ERR`) gets no size, as a line missing from LIST would.
+    public func list(_ numbers: [Int]) async throws -> [Int: Int] {
+        guard capabilities.pipelining else { return try await list() }
+        let replies = try await pipelined(numbers.map { .list($0) }, checked: 0)
+        return ListingParser.parseList(lines: replies.filter(\.isOK).map { Array($0.text.utf8) })
+    }
+
     public func dele(_ number: Int) async throws { try await command(.dele(number)) }
     public func rset() async throws { try await command(.rset) }
     public func noop() async throws { try await command(.noop) }

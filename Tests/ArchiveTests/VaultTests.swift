@@ -161,7 +161,7 @@ import Testing
         }
         let opened = try level()
         #expect(opened == 2, "PRAGMA synchronous is \(opened) on the index's writer, not FULL (2)")
-        // The listing and the run's history line are left to the closing checkpoint.
+        // The listing is written without a sync of its own; the run's record, after it, syncs both.
         try vault.index.recordListing(account: "a", name: "a", changes: ListingChanges(), at: 1)
         let afterListing = try level()
         #expect(afterListing == 2, "recording a listing left the writer at synchronous \(afterListing)")
@@ -177,5 +177,23 @@ import Testing
         #expect(recorded.count == 1)
         #expect(recorded.first?.finishedAt == 2 && recorded.first?.result == "ok" && recorded.first?.onServerCount == 7
                 && recorded.first?.error == "an error" && recorded.first?.id != nil)
+    }
+
+    /// Closing leaves the WAL, with the commits in it, and the next opening reads them.
+    @Test func closingKeepsTheWALAndItsCommits() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.file("vault")
+        var vault: Vault? = try Vault(at: root, create: true)
+        var run = RunRecord(accountId: "a", startedAt: 1)
+        run.result = "ok"
+        try vault?.index.record(run, accountName: "a")
+        try vault?.close()
+        vault = nil
+        let wal = (try? FileManager.default.attributesOfItem(atPath: root + "/index.sqlite-wal")[.size] as? Int) ?? 0
+        #expect(wal > 0, "closing the index checkpointed and emptied its WAL")
+        let reopened = try Vault(at: root, create: false)
+        #expect(try reopened.index.lastRuns().map(\.result) == ["ok"])
+        try reopened.close()
     }
 }

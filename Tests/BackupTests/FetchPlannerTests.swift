@@ -34,6 +34,17 @@ import Testing
         #expect(plan.skipped.count == 2)
     }
 
+    /// A few new messages among many get their sizes one by one; many, or most of the mailbox, one LIST.
+    @Test func sizesOfAFewAreAskedOneByOne() {
+        func plan(fetching count: Int) -> FetchPlan {
+            FetchPlanner.plan(listing: listing((1...count).map { ($0, "u\($0)") }), archived: ArchivedMailbox(copies: [:]),
+                              sizes: [:], maxMessageBytes: nil)
+        }
+        #expect(FetchPlanner.listsEachPlanned(plan(fetching: 100), onServer: 10_100))
+        #expect(!FetchPlanner.listsEachPlanned(plan(fetching: 100), onServer: 700))
+        #expect(!FetchPlanner.listsEachPlanned(plan(fetching: FetchPlanner.maximumListedEach + 1), onServer: 1_000_000))
+    }
+
     /// The comparison that feeds the index: known UIDLs missing from the listing departed,
     /// UIDLs the last listing lacked and this one has returned; a known UIDL the listing has
     /// neither departs nor returns.

@@ -19,6 +19,10 @@ import Testing
                 #expect(client.capabilities.pipelining)
                 let listing = try await client.uidl()
                 #expect(listing.entries.count == 1000)
+                // `LIST n`, pipelined, gives the sizes LIST gives, and none for a number the server refuses.
+                let everySize = try await client.list()
+                let someSizes = try await client.list([1, 500, 1000, 1001])
+                #expect(someSizes == everySize.filter { [1, 500, 1000].contains($0.key) } && someSizes.count == 3)
                 let sink = HashingSink()
                 try await client.retrieve(listing.entries.map(\.number), into: sink)
                 let topSink = HashingSink()
