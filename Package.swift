@@ -95,6 +95,7 @@ let package = Package(
             "POP3", "POP3Core", "Config", "Archive", "Backup", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
     ]
 )

@@ -22,11 +22,12 @@ struct AccountSession {
     let dryRun: Bool
     let progress: (AccountReport) -> Void
 
-    /// Backs the account up; returns the session's QUIT, still on its way.
-    func run(into report: inout AccountReport) async throws -> SessionClosing {
+    /// Backs the account up; returns the session's QUIT, still on its way. `lookup`: the
+    /// server's addresses, if looked up ahead.
+    func run(into report: inout AccountReport, lookup: HostLookup? = nil) async throws -> SessionClosing {
         let (vault, id, name) = (self.vault, account.id, account.name)
         async let known = vault.vault.index.archivedMailbox(account: id)
-        let client = try await EndpointFactory.openSession(account, defaults: defaults, logger: logger)
+        let client = try await EndpointFactory.openSession(account, defaults: defaults, logger: logger, lookup: lookup)
         let recordingIndex: VaultIndex?
         var unrecordedListing: (changes: ListingChanges, at: Int64)?
         do {

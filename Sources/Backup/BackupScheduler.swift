@@ -19,6 +19,9 @@ public struct BackupScheduler: Sendable {
     public let progress: @Sendable (AccountReport) -> Void
     /// The first retry waits this long, each further one twice as long (capped at 60 s).
     public var initialBackoffSeconds = 2.0
+    /// Servers' addresses looked up ahead (`lookUpHosts`), by account name, for first attempts;
+    /// a retry looks its server up again.
+    public var lookups: [String: HostLookup] = [:]
 
     public init(defaults: Defaults, vault: VaultOpening, logger: Logger, stop: StopFlag, dryRun: Bool,
                 progress: @escaping @Sendable (AccountReport) -> Void = { _ in }) {
@@ -33,6 +36,12 @@ public struct BackupScheduler: Sendable {
     /// Starts the network threads while the caller reads the config and opens the vault.
     public static func startNetworking() {
         POP3Client.startEventLoops()
+    }
+
+    /// Starts looking up the accounts' servers, for `lookups`, while the caller opens the vault.
+    public static func lookUpHosts(of accounts: [AccountConfig]) -> [String: HostLookup] {
+        Dictionary(accounts.map { ($0.name, HostLookup.start(host: $0.host, port: $0.port)) },
+                   uniquingKeysWith: { first, _ in first })
     }
 
     public func run(_ accounts: [AccountConfig]) async -> RunReport {
@@ -91,7 +100,7 @@ public struct BackupScheduler: Sendable {
         for attempt in 1...max(1, defaults.retries) {
             report.attempts = attempt
             do {
-                closing = try await session.run(into: &report)
+                closing = try await session.run(into: &report, lookup: attempt == 1 ? lookups[account.name] : nil)
                 report.result = report.skipped.isEmpty && !report.interrupted ? .ok : .partial
                 if Date() > deadline { report.errors.append("stopped at the account time limit (\(defaults.accountTimeLimitSeconds) s)") }
                 break

@@ -111,7 +111,6 @@ public enum FetchPlanner {
         return (0..<listing.count).map { index[listing.uidl(at: $0)] }
     }
 
-    /// Adds LIST's sizes to the messages to fetch and leaves out those over the size limit.
     /// Whether to ask the sizes of the planned messages one by one (`LIST n`, pipelined) rather
     /// than LIST the whole mailbox: when they are at most an eighth of it, and at most
     /// `maximumListedEach`. A nightly run fetches a few new messages out of thousands; listing
@@ -125,6 +124,7 @@ public enum FetchPlanner {
     /// not yet read while that write waits for it.
     static let maximumListedEach = 2_000
 
+    /// Adds LIST's sizes to the messages to fetch and leaves out those over the size limit.
     public static func limit(_ plan: FetchPlan, sizes: [Int: Int], maxMessageBytes: Int?) -> FetchPlan {
         var limited = plan
         limited.fetch = []

@@ -16,9 +16,10 @@ extension POP3Client {
     /// replies, at most `pipelineWindow` in flight; without it, one at a time. Replies are matched
     /// to commands strictly in order. The window is refilled once half of it has been answered,
     /// in one write: topping it up after every reply cost a write and a wake of the event loop
-    /// per message, most of the time a small message takes. Each message streams to `sink`; none is held whole in memory.
-    /// Once `shouldStop` answers true no further RETR is sent; those in flight are still read, so
-    /// the session stays in step and can end with QUIT. Returns how many replies were read.
+    /// per message, most of the time a small message takes. Each message streams to `sink`;
+    /// none is held whole in memory. Once `shouldStop` answers true no further RETR is sent;
+    /// those in flight are still read, so the session stays in step and can end with QUIT.
+    /// Returns how many replies were read.
     @discardableResult
     public func retrieve(_ numbers: [Int], into sink: RetrievalSink,
                          shouldStop: () -> Bool = { false }) async throws -> Int {

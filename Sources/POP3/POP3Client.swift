@@ -55,12 +55,14 @@ public final class POP3Client {
 
     /// Connects, reads the greeting, learns the capabilities, and for `starttls` upgrades the
     /// connection (refusing a server that does not offer STLS: fetchmail's CVE-2006-5867).
+    /// `lookup`, if of the endpoint's host and port, gives the addresses to try.
     public static func connect(to endpoint: POP3Endpoint, logger: Logger,
-                               group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> POP3Client {
+                               group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                               lookup: HostLookup? = nil) async throws -> POP3Client {
         let transport = try await POP3Error.wrap {
             try await POP3Transport.connect(host: endpoint.host, port: endpoint.port,
                                             implicitTLS: endpoint.security == .implicit ? endpoint.tls : nil,
-                                            timeouts: endpoint.timeouts, group: group)
+                                            timeouts: endpoint.timeouts, group: group, lookup: lookup)
         }
         do {
             let greeting = try await transport.readStatusLine(for: "the greeting")

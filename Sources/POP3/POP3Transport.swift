@@ -43,11 +43,15 @@ final class POP3Transport {
 
     /// Connects, and with `implicitTLS` completes the TLS handshake. The TLS context (certificates
     /// read, BoringSSL set up) is made while TCP connects: in a fresh process each takes
-    /// milliseconds, and neither needs the other.
+    /// milliseconds, and neither needs the other. With `lookup` (of this host and port) its
+    /// addresses are raced instead of a lookup made now.
     static func connect(host: String, port: Int, implicitTLS: TLSOptions?, timeouts: POP3Timeouts,
-                        group: EventLoopGroup) async throws -> POP3Transport {
+                        group: EventLoopGroup, lookup: HostLookup? = nil) async throws -> POP3Transport {
         async let context = implicitTLS.map(makeContext)
-        let bootstrap = ClientBootstrap(group: group)
+        let loop = group.next()
+        let lookup = lookup.flatMap { $0.host == host && $0.port == port ? $0 : nil }
+        let bootstrap = ClientBootstrap(group: loop)
+            .resolver(lookup.map { LookedUpResolver(addresses: $0.addresses(on: loop)) })
             .connectTimeout(timeouts.connect)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in

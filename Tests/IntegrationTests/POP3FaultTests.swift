@@ -1,5 +1,6 @@
 import Foundation
-import POP3
+import NIOCore
+@testable import POP3
 import POP3Core
 import Synchronization
 import TestSupport
@@ -34,6 +35,27 @@ import Testing
 
     private func category(of body: () async throws -> Void) async -> String? {
         do { try await body(); return nil } catch { return (error as? POP3Error)?.category ?? "untyped: \(error)" }
+    }
+
+    /// Addresses looked up ahead are the ones tried, and only for the host and port they were
+    /// looked up for; a name that does not resolve fails the connection as NIO's own lookup would.
+    @Test func addressesLookedUpAheadAreTried() async throws {
+        let server = try ScriptedPOP3Server(respond: script { _ in [] })
+        defer { server.stop() }
+        let unresolvable = POP3Endpoint(host: "popvault-test.invalid", port: server.port, security: .none,
+                                        timeouts: POP3Timeouts(connect: .seconds(5), reply: .seconds(3)))
+        func lookup(port: Int) throws -> HostLookup {
+            HostLookup(host: unresolvable.host, port: port, result: .success([try SocketAddress(ipAddress: "127.0.0.1", port: server.port)]))
+        }
+        let client = try await POP3Client.connect(to: unresolvable, logger: Fixtures.quietLogger, lookup: try lookup(port: server.port))
+        await client.abandon()
+        #expect(await category { _ = try await POP3Client.connect(to: unresolvable, logger: Fixtures.quietLogger,
+                                                                  lookup: try lookup(port: server.port + 1)) } == "connect")
+        let started = HostLookup.start(host: unresolvable.host, port: server.port)
+        #expect(await category { _ = try await POP3Client.connect(to: unresolvable, logger: Fixtures.quietLogger, lookup: started) } == "connect")
+        let local = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger,
+                                                 lookup: HostLookup.start(host: "127.0.0.1", port: server.port))
+        await local.abandon()
     }
 
     /// Gmail announces UIDL only after login. With PIPELINING, the CAPA that follows a login

@@ -36,6 +36,7 @@ struct RunCommand: AsyncParsableCommand {
         BackupScheduler.startNetworking()
         let config = try configOptions.load(quiet: output.quiet)
         let selected = try AccountSelection.select(accounts, from: config)
+        let lookups = BackupScheduler.lookUpHosts(of: selected)
         let logger = LogSetup.logger(verbose: output.verbose, quiet: output.quiet)
         var settings = VaultSettings()
         settings.compressionLevel = Int32(config.defaults.compressionLevel)
@@ -47,8 +48,9 @@ struct RunCommand: AsyncParsableCommand {
         let stop = StopFlag()
         let trap = SignalTrap(stop: stop)
         let display = Terminal.stderrIsTerminal && !output.quiet && !output.json ? ProgressDisplay() : nil
-        let scheduler = BackupScheduler(defaults: defaults, vault: vault, logger: logger, stop: stop, dryRun: dryRun,
+        var scheduler = BackupScheduler(defaults: defaults, vault: vault, logger: logger, stop: stop, dryRun: dryRun,
                                         progress: { display?.update($0) })
+        scheduler.lookups = lookups
         let result = await scheduler.run(selected)
         display?.clear()
         _ = try await vault.vault  // a vault that could not be opened fails the run with its own error
