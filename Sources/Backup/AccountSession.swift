@@ -53,6 +53,7 @@ struct AccountSession {
             } else {
                 // The listing is recorded while LIST and the retrieval go on. LIST only when
                 // there is something to fetch: its sizes serve the size limit and the progress.
+                if let recordingIndex { DispatchQueue.global().async { recordingIndex.prefetch() } }
                 async let recorded: Void? = recordingIndex?.recordListing(account: id, name: name, changes: changes, at: seenAt)
                 plan = FetchPlanner.limit(plan, sizes: try await sizes(of: plan, from: client, onServer: stat.count),
                                           maxMessageBytes: account.maxMessageBytes)

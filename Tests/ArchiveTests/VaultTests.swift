@@ -26,7 +26,8 @@ import Testing
         #expect(try Verifier(vault: vault).run(full: true).ok)
         // Files 0600, directories 0700.
         for path in [vault.root, vault.segmentsDirectory] { #expect(mode(path) == 0o700) }
-        for path in [vault.indexPath, vault.root + "/vault.toml"] + (try segmentPaths(vault)) { #expect(mode(path) == 0o600, "\(path)") }
+        for path in [vault.indexPath, vault.indexPath + "-wal", vault.indexPath + "-shm", vault.root + "/vault.toml"]
+            + (try segmentPaths(vault)) { #expect(mode(path) == 0o600, "\(path)") }
     }
 
     @Test func segmentsAreReadableByAnIndependentMboxReader() throws {
