@@ -39,7 +39,8 @@ public final class Vault: @unchecked Sendable {
         try self.init(directory: VaultDirectory(at: root, create: create, exclusive: exclusive), settings: settings, logger: logger)
     }
 
-    /// Opens the index of a checked directory and, if it holds the writer lock, recovers.
+    /// Opens the index of a checked directory and, if it holds the writer lock, recovers and
+    /// moves what the WAL holds into the database file (`VaultIndex.checkpoint(passive:)`).
     public init(directory: VaultDirectory, settings: VaultSettings = VaultSettings(), logger: Logger = Logger(label: "popvault.vault")) throws {
         self.directory = directory
         root = directory.root
@@ -49,6 +50,7 @@ public final class Vault: @unchecked Sendable {
         index = try VaultIndex(path: root + "/index.sqlite")
         if directory.lock != nil {
             try Recovery(vault: self).run()
+            try index.checkpoint(passive: true)
         }
     }
 

@@ -328,9 +328,13 @@ public final class VaultIndex: @unchecked Sendable {
         try database.close()
     }
 
-    /// Moves every commit from the WAL into the database file and empties the WAL, so that the
-    /// database file alone is the whole index (`reindex` renames it into place).
-    public func checkpoint() throws {
-        try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    /// Moves every commit from the WAL into the database file. Truncating, the WAL is emptied too,
+    /// so that the database file alone is the whole index (`reindex` renames it into place).
+    /// Passive, as a run does when it opens the vault, while its sessions connect and log in:
+    /// the run's own commits then start from a WAL with nothing to move, instead of one that a
+    /// commit of the run may find full (1,000 pages) and have to checkpoint first, and the next
+    /// opening has little WAL to read.
+    public func checkpoint(passive: Bool = false) throws {
+        try database.writeWithoutTransaction { db in _ = try db.checkpoint(passive ? .passive : .truncate) }
     }
 }

@@ -195,6 +195,12 @@ import Testing
         #expect(wal > 0, "closing the index checkpointed and emptied its WAL")
         let reopened = try Vault(at: root, create: false)
         #expect(try reopened.index.lastRuns().map(\.result) == ["ok"])
+        // Opened for writing, the vault moved the WAL into the database file: a copy of the
+        // database file alone has the run.
+        let copy = directory.file("copy.sqlite")
+        try FileManager.default.copyItem(atPath: root + "/index.sqlite", toPath: copy)
+        let runs = try DatabaseQueue(path: copy).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run") }
+        #expect(runs == 1)
         try reopened.close()
     }
 }
