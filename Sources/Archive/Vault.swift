@@ -40,7 +40,7 @@ public final class Vault: @unchecked Sendable {
     }
 
     /// Opens the index of a checked directory and, if it holds the writer lock, recovers and
-    /// moves what the WAL holds into the database file (`VaultIndex.checkpoint(passive:)`).
+    /// moves a large WAL into the database file (`VaultIndex.checkpointLargeWAL`).
     public init(directory: VaultDirectory, settings: VaultSettings = VaultSettings(), logger: Logger = Logger(label: "popvault.vault")) throws {
         self.directory = directory
         root = directory.root
@@ -50,7 +50,7 @@ public final class Vault: @unchecked Sendable {
         index = try VaultIndex(path: root + "/index.sqlite")
         if directory.lock != nil {
             try Recovery(vault: self).run()
-            try index.checkpoint(passive: true)
+            try index.checkpointLargeWAL()
         }
     }
 

@@ -188,6 +188,8 @@ import Testing
         var vault: Vault? = try Vault(at: root, create: true)
         var run = RunRecord(accountId: "a", startedAt: 1)
         run.result = "ok"
+        // A WAL over `largeWALBytes`, which the next opening for writing checkpoints.
+        run.error = String(repeating: "x", count: 2 * VaultIndex.largeWALBytes)
         try vault?.index.record(run, accountName: "a")
         try vault?.close()
         vault = nil
@@ -195,8 +197,8 @@ import Testing
         #expect(wal > 0, "closing the index checkpointed and emptied its WAL")
         let reopened = try Vault(at: root, create: false)
         #expect(try reopened.index.lastRuns().map(\.result) == ["ok"])
-        // Opened for writing, the vault moved the WAL into the database file: a copy of the
-        // database file alone has the run.
+        // Opened for writing, the vault moved its large WAL into the database file: a copy of
+        // the database file alone has the run.
         let copy = directory.file("copy.sqlite")
         try FileManager.default.copyItem(atPath: root + "/index.sqlite", toPath: copy)
         let runs = try DatabaseQueue(path: copy).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run") }
