@@ -348,8 +348,10 @@ public final class VaultIndex: @unchecked Sendable {
     /// is left: checkpointing it at every opening cost three syncs, and a sync more at the end of
     /// a run with nothing new, as the WAL then started over.
     func checkpointLargeWAL() throws {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-        guard size > Self.largeWALBytes else { return }
+        // stat, not FileManager's attributes, which also look up the owner's and the group's
+        // names (nscd's socket, /etc/passwd, /etc/group) at every opening.
+        var status = stat()
+        guard stat(path + "-wal", &status) == 0, status.st_size > Self.largeWALBytes else { return }
         try database.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
     }
 

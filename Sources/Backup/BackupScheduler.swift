@@ -33,7 +33,7 @@ public struct BackupScheduler: Sendable {
         self.progress = progress
     }
 
-    /// Starts the network threads while the caller reads the config and opens the vault.
+    /// Starts the network threads while the caller parses its command line and reads the config.
     public static func startNetworking() {
         POP3Client.startEventLoops()
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backup
 import Foundation
 
 /// `popvault`: back up POP3 mailboxes into a verifiable, compressed archive.
@@ -14,6 +15,9 @@ struct PopVault: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        // Before parsing: the event loops start on the other core meanwhile. A command that
+        // connects nowhere leaves two idle threads behind, and nothing else.
+        BackupScheduler.startNetworking()
         do {
             var command = try PopVault.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -33,7 +33,6 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        BackupScheduler.startNetworking()
         let config = try configOptions.load(quiet: output.quiet)
         let selected = try AccountSelection.select(accounts, from: config)
         let lookups = BackupScheduler.lookUpHosts(of: selected)
@@ -54,6 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         let result = await scheduler.run(selected)
         display?.clear()
         _ = try await vault.vault  // a vault that could not be opened fails the run with its own error
+        ProcessLifetime.keep(vault)  // closed by the scheduler; not deallocated (see ProcessLifetime)
         withExtendedLifetime(trap) {}
 
         if let report { try MetricsFile.write(try Terminal.json(result) + "\n", to: report) }
