@@ -53,7 +53,9 @@ struct RunCommand: AsyncParsableCommand {
         let result = await scheduler.run(selected)
         display?.clear()
         _ = try await vault.vault  // a vault that could not be opened fails the run with its own error
-        ProcessLifetime.keep(vault)  // closed by the scheduler; not deallocated (see ProcessLifetime)
+        // Closed by the scheduler after the last account's record (an interrupted run leaves
+        // that to the process's end); never deallocated, see ProcessLifetime.
+        ProcessLifetime.keep(vault)
         withExtendedLifetime(trap) {}
 
         if let report { try MetricsFile.write(try Terminal.json(result) + "\n", to: report) }
