@@ -7,12 +7,11 @@ public enum SecretResolver {
         public let description: String
     }
 
-    public static func resolve(_ account: AccountConfig,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    public static func resolve(_ account: AccountConfig) throws -> String {
         let label = "account \"\(account.name)\", \(account.secret.key)"
         switch account.secret {
         case .passwordEnvironment(let variable):
-            guard let value = environment[variable], !value.isEmpty else {
+            guard let value = EnvironmentVariable.value(variable), !value.isEmpty else {
                 throw Failure(description: "\(label): the environment variable \(variable) is not set")
             }
             return value

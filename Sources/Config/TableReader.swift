@@ -53,7 +53,7 @@ struct TableReader {
             return nil
         }
         guard let value = string(key) else { return nil }
-        if value.trimmingCharacters(in: .whitespaces).isEmpty {
+        if value.allSatisfy(\.isWhitespace) {
             fail(key, "must not be empty: \(what)")
             return nil
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Config
 
@@ -82,6 +83,17 @@ import Testing
         #expect(ByteSize.parse("2GiB") == 2 << 30)
         #expect(ByteSize.parse("lots") == nil)
         #expect(ConfigParser.parseFingerprint("sha256:00") == nil)
+    }
+
+    @Test func pathsInTheConfigAreTakenFromItsDirectory() {
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(ConfigLoader.directory(of: "/etc/popvault/popvault.toml") == "/etc/popvault")
+        #expect(ConfigLoader.directory(of: "/popvault.toml") == "/")
+        #expect(ConfigLoader.directory(of: "popvault.toml") == cwd)
+        #expect(ConfigLoader.directory(of: "conf/popvault.toml") == cwd + "/conf")
+        #expect(ConfigLoader.resolve("vault", against: "/etc/popvault") == "/etc/popvault/vault")
+        #expect(ConfigLoader.resolve("/srv/vault", against: "/etc/popvault") == "/srv/vault")
+        #expect(ConfigLoader.resolve("~/vault", against: "/etc/popvault") == NSHomeDirectory() + "/vault")
     }
 
     @Test func sampleConfigParses() throws {
