@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 
 /// One environment variable, read with `getenv`. `ProcessInfo.processInfo.environment` builds
 /// a dictionary of the whole environment, and its first use in a process sets ProcessInfo up:
