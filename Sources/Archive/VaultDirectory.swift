@@ -51,15 +51,33 @@ public final class VaultDirectory: @unchecked Sendable {
 
     private static func readMarker(_ path: String) throws -> (Int, String) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ArchiveError.io("cannot read \(path)") }
+        guard let marker = parseMarker(text) else { throw ArchiveError.corrupt("\(path) has no format version") }
+        return marker
+    }
+
+    /// The `format` and `id` of `vault.toml`'s text, nil without a format. Its lines are trimmed
+    /// here rather than with Foundation's `trimmingCharacters`, which bridges through `NSString`:
+    /// that was 0.4 ms of a nightly run's way to its first connection (`perf`).
+    static func parseMarker(_ text: String) -> (format: Int, id: String)? {
         var format: Int?
         var id = ""
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2 else { continue }
-            if parts[0] == "format" { format = Int(parts[1]) }
-            if parts[0] == "id" { id = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            let key = line[..<equals].trimming(\.isWhitespace)
+            let value = line[line.index(after: equals)...].trimming(\.isWhitespace)
+            if key == "format" { format = Int(value) }
+            if key == "id" { id = String(value.trimming { $0 == "\"" }) }
         }
-        guard let format else { throw ArchiveError.corrupt("\(path) has no format version") }
-        return (format, id)
+        return format.map { ($0, id) }
+    }
+}
+
+private extension Substring {
+    /// The text without the characters at either end that match `predicate`.
+    func trimming(_ predicate: (Character) -> Bool) -> Substring {
+        let front = drop(while: predicate)
+        var end = front.endIndex
+        while end > front.startIndex, predicate(front[front.index(before: end)]) { end = front.index(before: end) }
+        return front[..<end]
     }
 }

@@ -130,19 +130,21 @@ final class POP3Transport {
         } catch {
             throw TLSFailureDescription.error(for: error, host: host)
         }
-        let (version, der, subject) = try await channel.eventLoop.submit { () throws -> (String, [UInt8], String) in
+        let (version, certificate) = try await channel.eventLoop.submit { () throws -> (String, NIOSSLCertificate) in
             let version = try channel.pipeline.syncOperations.nioSSL_tlsVersion()
             guard let certificate = try channel.pipeline.syncOperations.nioSSL_peerCertificate() else {
                 throw POP3Error.tlsFailure("the server presented no certificate")
             }
-            return (Self.name(of: version), try certificate.toDERBytes(), certificate.description)
+            return (Self.name(of: version), certificate)
         }.get()
-        let digest = Array(SHA256.hash(data: der))
-        if let pin = options.fingerprint, pin != digest {
-            throw POP3Error.tlsFailure("the certificate of \(host) has SHA-256 fingerprint \(Fingerprint.format(digest)), "
-                + "not the pinned \(Fingerprint.format(pin)); if the server's certificate changed on purpose, update tls_fingerprint")
+        if let pin = options.fingerprint {
+            let digest = try TLSSessionInfo.digest(of: certificate)
+            guard pin == digest else {
+                throw POP3Error.tlsFailure("the certificate of \(host) has SHA-256 fingerprint \(Fingerprint.format(digest)), "
+                    + "not the pinned \(Fingerprint.format(pin)); if the server's certificate changed on purpose, update tls_fingerprint")
+            }
         }
-        tlsInfo = TLSSessionInfo(version: version, certificateSubject: subject, fingerprint: Fingerprint.format(digest))
+        tlsInfo = TLSSessionInfo(version: version, certificate: certificate)
     }
 
     // MARK: Writing
