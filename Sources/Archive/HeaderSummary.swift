@@ -46,8 +46,6 @@ public struct HeaderSummary: Sendable, Equatable {
 
     /// Without leading and trailing spaces and tabs.
     private static func trimmed(_ text: Substring) -> String {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = text.firstIndex(where: { !blank($0) }), let end = text.lastIndex(where: { !blank($0) }) else { return "" }
-        return String(text[start...end])
+        String(text.trimming { $0 == " " || $0 == "\t" })
     }
 }

@@ -50,14 +50,19 @@ public final class VaultDirectory: @unchecked Sendable {
     }
 
     private static func readMarker(_ path: String) throws -> (Int, String) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ArchiveError.io("cannot read \(path)") }
-        guard let marker = parseMarker(text) else { throw ArchiveError.corrupt("\(path) has no format version") }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ArchiveError.io("cannot read \(path): check that this user may read the vault's directory and its files")
+        }
+        guard let marker = parseMarker(text) else {
+            throw ArchiveError.corrupt("\(path) has no `format = N` line, so this popvault cannot tell whether it may read the vault; "
+                + "restore vault.toml from a copy of the vault (FORMAT.md shows its two lines)")
+        }
         return marker
     }
 
-    /// The `format` and `id` of `vault.toml`'s text, nil without a format. Its lines are trimmed
-    /// here rather than with Foundation's `trimmingCharacters`, which bridges through `NSString`:
-    /// that was 0.4 ms of a nightly run's way to its first connection (`perf`).
+    /// The `format` and `id` of `vault.toml`'s text, nil without a format. Trimmed without
+    /// Foundation (`Substring.trimming`): its `trimmingCharacters` was 0.4 ms of a nightly run's
+    /// way to its first connection (`perf`).
     static func parseMarker(_ text: String) -> (format: Int, id: String)? {
         var format: Int?
         var id = ""
@@ -69,15 +74,5 @@ public final class VaultDirectory: @unchecked Sendable {
             if key == "id" { id = String(value.trimming { $0 == "\"" }) }
         }
         return format.map { ($0, id) }
-    }
-}
-
-private extension Substring {
-    /// The text without the characters at either end that match `predicate`.
-    func trimming(_ predicate: (Character) -> Bool) -> Substring {
-        let front = drop(while: predicate)
-        var end = front.endIndex
-        while end > front.startIndex, predicate(front[front.index(before: end)]) { end = front.index(before: end) }
-        return front[..<end]
     }
 }
