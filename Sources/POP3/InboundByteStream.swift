@@ -19,6 +19,11 @@ final class InboundByteStream: ChannelDuplexHandler, RemovableChannelHandler {
     private var handshake: EventLoopPromise<Void>?
     private var handshakeCompleted = false
     private var context: ChannelHandlerContext?
+    /// Set once TLS sits below this handler. NIOSSL hands on its plaintext buffer and keeps a
+    /// reference to it for the next read; if the session's task still holds that buffer then,
+    /// NIOSSL's next write copies it whole (its capacity, up to half a megabyte, into fresh memory).
+    /// Copying out only the bytes received leaves NIOSSL the sole owner, so it reuses its buffer.
+    var copiesReceivedBytes = false
 
     init(replyTimeout: TimeAmount, highWatermark: Int = 256 * 1024) {
         self.replyTimeout = replyTimeout
@@ -43,7 +48,8 @@ final class InboundByteStream: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let readerWaits = received.append(unwrapInboundIn(data))
+        let bytes = unwrapInboundIn(data)
+        let readerWaits = received.append(copiesReceivedBytes ? context.channel.allocator.buffer(buffer: bytes) : bytes)
         // Woken at the end of the read; this covers bytes that come without a read's end.
         if readerWaits && !wakeScheduled {
             wakeScheduled = true

@@ -110,11 +110,12 @@ final class POP3Transport {
     private func secure(with context: NIOSSLContext, options: TLSOptions, unprotectedBytes: POP3Error) async throws {
         let channel = self.channel
         let serverName = Self.sniName(for: host)
-        let received = self.received
+        let (received, stream) = (self.received, self.stream)
         let unprotected = try await channel.eventLoop.submit { () throws -> Bool in
             if received.hasQueuedBytes { return true }
             let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
             try channel.pipeline.syncOperations.addHandler(tls, position: .first)
+            stream.value.copiesReceivedBytes = true
             return false
         }.get()
         if unprotected { throw unprotectedBytes }
