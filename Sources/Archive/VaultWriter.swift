@@ -99,6 +99,7 @@ public final class VaultWriter {
             outcome = .stored(contentHash: hash)
         }
         pendingMappings.insert(mappingKey)
+        segment.settle()
         if segment.length >= vault.settings.segmentSizeLimit {
             try commit()
             try sealSegment()
@@ -195,20 +196,23 @@ public final class VaultWriter {
         guard let segment else { return }
         self.segment = nil
         try segment.sync()
-        try SegmentSealer.seal(id: segment.id, path: segment.path, length: segment.length, index: vault.index)
+        segment.settle()
+        try SegmentSealer.seal(id: segment.id, path: segment.path, length: segment.length, sha256: segment.settledSHA256,
+                               index: vault.index)
     }
 }
 
 /// Seals a segment: records its length and SHA-256, or removes it if nothing was kept in it.
+/// Without `sha256` (worked out while it was written), the file is read back for it.
 enum SegmentSealer {
-    static func seal(id: Int64, path: String, length: Int64, index: VaultIndex) throws {
+    static func seal(id: Int64, path: String, length: Int64, sha256: String? = nil, index: VaultIndex) throws {
         let now = Int64(Date().timeIntervalSince1970)
         if length == 0 {
             unlink(path)
             try index.deleteSegment(id: id)
             return
         }
-        let digest = try FileDigest.sha256(path: path, length: length)
+        let digest = try sha256 ?? FileDigest.sha256(path: path, length: length)
         try index.sealSegment(id: id, length: length, sha256: digest, now: now)
     }
 }
