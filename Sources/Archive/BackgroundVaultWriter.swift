@@ -1,7 +1,9 @@
+import Crypto
 import Foundation
 
-/// Runs a `VaultWriter` on a thread of its own, so that compression, hashing and disk writes
-/// overlap the network on the second core. The receiving side copies message bytes into one
+/// Runs a `VaultWriter` on a thread of its own, so that compression and disk writes overlap
+/// the network on the second core. The receiving side hashes each message as it copies it (the
+/// writer thread is a backup's busiest, and the bytes are in cache there) and copies it into one
 /// of a fixed set of chunks and queues it; the worker applies the queue in order, committing
 /// each batch when it is due, and hands the chunk back. When every chunk is in the queue the
 /// receiving side waits, so memory stays at `chunkCount × chunkSize` whatever the message
@@ -22,7 +24,7 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
     private enum Operation {
         case begin(account: String, uidl: String, archivedAt: Date)
         case bytes(chunk: Int, count: Int)
-        case finish(tag: Int)
+        case finish(tag: Int, contentHash: String)
         case abandon
         case close
     }
@@ -44,15 +46,22 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
     private var closeRequested = false
     private var workerWaiting = false
     private var callerWaiting = false
-    /// The receiving side's own: the chunk being filled and how full it is.
+    /// A receiving side that waits for a free chunk is woken when this many are free (or the
+    /// worker runs out of work, fails or ends): woken for each one, it filled one chunk and
+    /// waited again, two thread switches per 64 KiB.
+    private let callerWakeThreshold: Int
+    /// The receiving side's own: the chunk being filled and how full it is, and the hash of the
+    /// message so far.
     private var filling: Int?
     private var filled = 0
+    private var hasher = SHA256()
 
     public init(writer: VaultWriter, chunkCount: Int = 16, chunkSize: Int = 64 << 10) {
         self.writer = writer
         self.chunkSize = chunkSize
         storage = .allocate(byteCount: chunkCount * chunkSize, alignment: 64)
         freeChunks = Array((0..<chunkCount).reversed())
+        callerWakeThreshold = max(1, chunkCount / 4)
         let thread = Thread { [self] in work() }
         thread.name = "popvault-writer"
         thread.start()
@@ -68,11 +77,13 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
     }
 
     public func beginMessage(account: String, uidl: String, archivedAt: Date = Date()) throws {
+        hasher = SHA256()
         try enqueue(.begin(account: account, uidl: uidl, archivedAt: archivedAt))
     }
 
     /// Copies `bytes`; the buffer may be reused as soon as this returns.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bufferPointer: bytes)
         var rest = bytes
         while !rest.isEmpty {
             let chunk = try filling ?? takeFreeChunk()
@@ -89,7 +100,7 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
     /// Ends the message; its outcome comes back, under `tag`, through `takeFinished()`.
     public func finishMessage(tag: Int) throws {
         try sendChunk()
-        try enqueue(.finish(tag: tag))
+        try enqueue(.finish(tag: tag, contentHash: hasher.finalize().lowercaseHex))
     }
 
     /// Drops the message being written.
@@ -197,7 +208,9 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
             if let error, failure == nil { failure = error }
             if case .bytes(let chunk, _) = operation { freeChunks.append(chunk) }
             if case .close = operation { workerEnded = true }
-            if callerWaiting { condition.broadcast() }
+            if callerWaiting && (freeChunks.count >= callerWakeThreshold || queueHead == queue.count || failure != nil || workerEnded) {
+                condition.broadcast()
+            }
             condition.unlock()
             if case .close = operation { return }
         }
@@ -212,11 +225,11 @@ public final class BackgroundVaultWriter: @unchecked Sendable {
         }
         switch operation {
         case .begin(let account, let uidl, let archivedAt):
-            try writer.beginMessage(account: account, uidl: uidl, archivedAt: archivedAt)
+            try writer.beginMessage(account: account, uidl: uidl, archivedAt: archivedAt, hashedByCaller: true)
         case .bytes(let chunk, let count):
             try writer.write(UnsafeRawBufferPointer(rebasing: storage[(chunk * chunkSize)..<(chunk * chunkSize + count)]))
-        case .finish(let tag):
-            let outcome = try writer.finishMessage()
+        case .finish(let tag, let contentHash):
+            let outcome = try writer.finishMessage(contentHash: contentHash)
             if writer.shouldCommit { try writer.commit() }
             return Finished(tag: tag, outcome: outcome)
         case .abandon:

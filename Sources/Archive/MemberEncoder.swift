@@ -9,7 +9,8 @@ final class MemberEncoder {
     private let deflater: Deflater
     private var quoter = MboxrdQuoter()
     private var quoted: [UInt8] = []
-    private var hasher = SHA256()
+    /// Hashes the message as it passes, unless its writer was given the hash (`begin`).
+    private var hasher: SHA256?
     private var crc: UInt32 = 0
     private var uncompressedSize: UInt32 = 0
     private(set) var canonicalLength = 0
@@ -23,11 +24,12 @@ final class MemberEncoder {
         quoted.reserveCapacity(256 * 1024)
     }
 
-    func begin(in segment: SegmentFile, account: String, uidl: String, archivedAt: Int) throws {
+    /// `hashedByCaller`: the caller hashes the message itself and hands the hash to `finish`.
+    func begin(in segment: SegmentFile, account: String, uidl: String, archivedAt: Int, hashedByCaller: Bool) throws {
         start = segment.length
         placeholder = MemberMetadata.placeholder(account: account, uidl: uidl, archivedAt: archivedAt)
         quoter = MboxrdQuoter()
-        hasher = SHA256()
+        hasher = hashedByCaller ? nil : SHA256()
         crc = 0
         uncompressedSize = 0
         canonicalLength = 0
@@ -38,7 +40,7 @@ final class MemberEncoder {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer, in segment: SegmentFile) throws {
-        hasher.update(bufferPointer: bytes)
+        hasher?.update(bufferPointer: bytes)
         canonicalLength += bytes.count
         if prefix.count < HeaderSummary.prefixLimit {
             prefix.append(contentsOf: bytes.prefix(HeaderSummary.prefixLimit - prefix.count))
@@ -52,14 +54,18 @@ final class MemberEncoder {
     }
 
     /// Ends the member; returns its metadata (with the content hash) once the header is patched.
-    func finish(in segment: SegmentFile) throws -> MemberMetadata {
+    /// `contentHash` is the caller's hash of the message, when it said at `begin` it would hash it.
+    func finish(in segment: SegmentFile, contentHash: String?) throws -> MemberMetadata {
+        guard let hash = contentHash ?? hasher?.finalize().lowercaseHex, (contentHash == nil) == (hasher != nil) else {
+            throw ArchiveError.io("a message's content hash must come from its writer or its caller, exactly one of them")
+        }
         quoted.removeAll(keepingCapacity: true)
         quoter.finish(into: &quoted)
         quoted.append(10)  // the blank line that ends an mbox entry
         try deflate(quoted, in: segment, finish: true)
         try segment.append(Self.trailer(crc: crc, size: uncompressedSize))
         var metadata = placeholder
-        metadata.contentHash = hasher.finalize().lowercaseHex
+        metadata.contentHash = hash
         metadata.canonicalLength = canonicalLength
         try segment.patch(at: start, with: GzipHeader.encode(metadata))
         return metadata

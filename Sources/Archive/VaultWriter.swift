@@ -46,12 +46,14 @@ public final class VaultWriter {
 
     public func register(account id: String, name: String) { accountNames[id] = name }
 
-    /// Starts a message of `account` listed under `uidl`.
-    public func beginMessage(account: String, uidl: String, archivedAt: Date = Date()) throws {
+    /// Starts a message of `account` listed under `uidl`. With `hashedByCaller` the writer does
+    /// not hash the message's bytes: the caller hashes exactly what it writes and hands the hash
+    /// to `finishMessage(contentHash:)` (`BackgroundVaultWriter` does, on the receiving thread).
+    public func beginMessage(account: String, uidl: String, archivedAt: Date = Date(), hashedByCaller: Bool = false) throws {
         let segment = try openSegment()
         let time = Int(archivedAt.timeIntervalSince1970)
         current = (account, uidl, time)
-        try encoder.begin(in: segment, account: account, uidl: uidl, archivedAt: time)
+        try encoder.begin(in: segment, account: account, uidl: uidl, archivedAt: time, hashedByCaller: hashedByCaller)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -61,10 +63,10 @@ public final class VaultWriter {
 
     /// Ends the message. Known content is not stored twice: its member is cut off again and,
     /// if the (account, UIDL) is new, an empty mapping member takes its place.
-    public func finishMessage() throws -> StoreOutcome {
+    public func finishMessage(contentHash: String? = nil) throws -> StoreOutcome {
         guard let segment, let current else { throw ArchiveError.io("finishMessage without beginMessage") }
         self.current = nil
-        let metadata = try encoder.finish(in: segment)
+        let metadata = try encoder.finish(in: segment, contentHash: contentHash)
         let hash = metadata.contentHash
         let mappingKey = "\(current.account)\u{0}\(current.uidl)\u{0}\(hash)"
         sessionCopies[mappingKey, default: 0] += 1
