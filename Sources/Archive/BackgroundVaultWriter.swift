@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 
 /// Runs a `VaultWriter` on a thread of its own, so that compression and disk writes overlap
-/// the network on the second core. The receiving side hashes each message as it copies it (the
-/// writer thread is a backup's busiest, and the bytes are in cache there) and copies it into one
+/// the network on the second core. The receiving side hashes each message while its bytes are
+/// in that thread's cache (the writer thread is a backup's busiest) and copies them into one
 /// of a fixed set of chunks and queues it; the worker applies the queue in order, committing
 /// each batch when it is due, and hands the chunk back. When every chunk is in the queue the
 /// receiving side waits, so memory stays at `chunkCount × chunkSize` whatever the message

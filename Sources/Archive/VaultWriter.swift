@@ -66,7 +66,14 @@ public final class VaultWriter {
     public func finishMessage(contentHash: String? = nil) throws -> StoreOutcome {
         guard let segment, let current else { throw ArchiveError.io("finishMessage without beginMessage") }
         self.current = nil
-        let metadata = try encoder.finish(in: segment, contentHash: contentHash)
+        let metadata: MemberMetadata
+        do {
+            metadata = try encoder.finish(in: segment, contentHash: contentHash)
+        } catch {
+            // The unfinished member goes, as with `abandonMessage`; the error is the one to report.
+            try? segment.truncate(to: encoder.start)
+            throw error
+        }
         let hash = metadata.contentHash
         let mappingKey = "\(current.account)\u{0}\(current.uidl)\u{0}\(hash)"
         sessionCopies[mappingKey, default: 0] += 1

@@ -30,6 +30,34 @@ import Testing
             + (try segmentPaths(vault)) { #expect(mode(path) == 0o600, "\(path)") }
     }
 
+    /// A message's hash comes from exactly one side: the writer, or a caller that said it would hash.
+    /// A finish refused for it leaves no unfinished member behind.
+    @Test func aMessagesHashComesFromTheWriterOrFromItsCallerNeverBothOrNeither() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let vault = try Vault(at: directory.file("vault"), create: true)
+        let writer = try vault.makeWriter()
+        writer.register(account: "acct", name: "acct")
+        let message = VaultFixture.corpus(1)[0]
+        let hash = Canonical.sha256Hex(message)
+
+        try writer.beginMessage(account: "acct", uidl: "u1", hashedByCaller: true)
+        try message.withUnsafeBytes { try writer.write($0) }
+        #expect(throws: ArchiveError.self) { try writer.finishMessage() }
+
+        try writer.beginMessage(account: "acct", uidl: "u2")
+        try message.withUnsafeBytes { try writer.write($0) }
+        #expect(throws: ArchiveError.self) { try writer.finishMessage(contentHash: hash) }
+
+        try writer.beginMessage(account: "acct", uidl: "u3", hashedByCaller: true)
+        try message.withUnsafeBytes { try writer.write($0) }
+        #expect(try writer.finishMessage(contentHash: hash) == .stored(contentHash: hash))
+        try writer.close()
+        #expect(try vault.index.counts().messages == 1)
+        #expect(try vault.index.allMessages().map(\.offset) == [0], "the refused members were not cut off")
+        #expect(try Verifier(vault: vault).run(full: true).ok)
+    }
+
     @Test func segmentsAreReadableByAnIndependentMboxReader() throws {
         let python = try #require(ProcessRunner.which("python3"))
         let directory = try TemporaryDirectory()
