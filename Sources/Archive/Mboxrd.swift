@@ -11,32 +11,57 @@ public struct MboxrdQuoter: Sendable {
     public init() {}
 
     /// How many leading bytes of `input` need no quoting and can be used as they are: everything
-    /// up to the last LF, when nothing is held and no `From ` occurs in it (the common case:
-    /// base64 and most text). The quoter's state moves past them.
+    /// up to the last LF, when nothing is held and no line in it begins `>*From ` (the common
+    /// case: base64 and most text). The quoter's state moves past them.
     public mutating func passThroughLength(_ input: UnsafeRawBufferPointer) -> Int {
         guard held.isEmpty, let base = input.baseAddress, input.count > 0 else { return 0 }
         var lastNewline = input.count - 1
         while lastNewline >= 0 && input[lastNewline] != 10 { lastNewline -= 1 }
         guard lastNewline >= 0 else { return 0 }
         let length = lastNewline + 1
-        if Self.contains(from: base, length: length) { return 0 }
+        if Self.hasQuotableLine(base.assumingMemoryBound(to: UInt8.self), length: length, startingAtLineStart: atLineStart) {
+            return 0
+        }
         atLineStart = true
         return length
     }
 
-    /// Whether `From ` occurs anywhere in the first `length` bytes (memchr for each `F`).
-    private static func contains(from base: UnsafeRawPointer, length: Int) -> Bool {
-        var position = 0
-        while position + 5 <= length, let found = memchr(base + position, Int32(UInt8(ascii: "F")), length - position - 4) {
-            let index = UnsafeRawPointer(found) - base
-            let p = base.assumingMemoryBound(to: UInt8.self)
-            if p[index + 1] == UInt8(ascii: "r") && p[index + 2] == UInt8(ascii: "o") && p[index + 3] == UInt8(ascii: "m")
-                && p[index + 4] == UInt8(ascii: " ") {
-                return true
+    /// Whether a line in the first `length` bytes begins `>*From `: the line at the first byte
+    /// (if that is a line start) or one after an LF. Compares 32 bytes at a time for an LF
+    /// followed by `F` or `>` and looks closer only there: a memchr for every `F` cost a call
+    /// per 64 bytes of base64.
+    static func hasQuotableLine(_ bytes: UnsafePointer<UInt8>, length: Int, startingAtLineStart: Bool) -> Bool {
+        if startingAtLineStart && lineIsQuotable(bytes, from: 0, length: length) { return true }
+        let lineFeeds = SIMD32<UInt8>(repeating: 10)
+        let capitalF = SIMD32<UInt8>(repeating: UInt8(ascii: "F"))
+        let greaterThan = SIMD32<UInt8>(repeating: UInt8(ascii: ">"))
+        let raw = UnsafeRawPointer(bytes)
+        var index = 0
+        while index + 33 <= length {
+            let here = raw.loadUnaligned(fromByteOffset: index, as: SIMD32<UInt8>.self)
+            let next = raw.loadUnaligned(fromByteOffset: index + 1, as: SIMD32<UInt8>.self)
+            let candidates = (here .== lineFeeds) .& ((next .== capitalF) .| (next .== greaterThan))
+            if any(candidates) {
+                for lane in 0..<32 where candidates[lane] && lineIsQuotable(bytes, from: index + lane + 1, length: length) {
+                    return true
+                }
             }
-            position = index + 1
+            index += 32
+        }
+        while index + 1 < length {
+            if bytes[index] == 10 && lineIsQuotable(bytes, from: index + 1, length: length) { return true }
+            index += 1
         }
         return false
+    }
+
+    /// Whether the line starting at `start` begins `>*From ` within the first `length` bytes.
+    private static func lineIsQuotable(_ bytes: UnsafePointer<UInt8>, from start: Int, length: Int) -> Bool {
+        var index = start
+        while index < length && bytes[index] == UInt8(ascii: ">") { index += 1 }
+        guard index + from.count <= length else { return false }
+        for (offset, byte) in from.enumerated() where bytes[index + offset] != byte { return false }
+        return true
     }
 
     public mutating func quote(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {

@@ -16,6 +16,26 @@ import Testing
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Quotes the way `MemberEncoder` does: what `passThroughLength` allows as it is, the rest
+    /// through `quote`.
+    private func quoteWithPassThrough(_ text: String, piece: Int) -> String {
+        var quoter = MboxrdQuoter()
+        var out: [UInt8] = []
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            let end = min(bytes.count, i + piece)
+            bytes[i..<end].withUnsafeBytes { raw in
+                let unchanged = quoter.passThroughLength(raw)
+                out.append(contentsOf: raw[0..<unchanged])
+                quoter.quote(UnsafeRawBufferPointer(rebasing: raw[unchanged...]), into: &out)
+            }
+            i = end
+        }
+        quoter.finish(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private func unquote(_ text: String, piece: Int) -> String {
         var unquoter = MboxrdUnquoter()
         var out: [UInt8] = []
@@ -28,6 +48,20 @@ import Testing
         }
         unquoter.finish(into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Lines of base64 around the cases, so that the 32-byte comparisons meet them at every
+    /// offset and at the end of a piece.
+    @Test func passingLinesThroughQuotesAsByteByByteQuotingDoes() {
+        let filler = String(repeating: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xt\n", count: 3)
+        let cases = ["From a\n", "x From b\n", ">From c\n", ">>From d\n", "Fro\n", "From\n", ">Fr\n", "> From e\n",
+                     "Frobnicate\n", ">>>\n", "F\n", ">\n"]
+        for shift in 0..<34 {
+            let text = String(repeating: "y", count: shift) + "\n" + cases.map { filler + $0 }.joined() + filler + "From "
+            for piece in [1, 7, 31, 32, 33, 64, 65, 100, 1000, text.utf8.count] {
+                #expect(quoteWithPassThrough(text, piece: piece) == quote(text, piece: 1), "shift \(shift), piece \(piece)")
+            }
+        }
     }
 
     @Test func mboxrdQuotingRoundTripsAtEverySplit() {
