@@ -2,23 +2,9 @@ import Testing
 @testable import Archive
 
 @Suite struct FormatPiecesTests {
-    private func quote(_ text: String, piece: Int) -> String {
-        var quoter = MboxrdQuoter()
-        var out: [UInt8] = []
-        let bytes = Array(text.utf8)
-        var i = 0
-        while i < bytes.count {
-            let end = min(bytes.count, i + piece)
-            bytes[i..<end].withUnsafeBytes { quoter.quote($0, into: &out) }
-            i = end
-        }
-        quoter.finish(into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Quotes the way `MemberEncoder` does: what `passThroughLength` allows as it is, the rest
-    /// through `quote`.
-    private func quoteWithPassThrough(_ text: String, piece: Int) -> String {
+    /// Quotes `text` fed in pieces of `piece` bytes; with `passingThrough`, the way
+    /// `MemberEncoder` does: what `passThroughLength` allows as it is, the rest through `quote`.
+    private func quote(_ text: String, piece: Int, passingThrough: Bool = false) -> String {
         var quoter = MboxrdQuoter()
         var out: [UInt8] = []
         let bytes = Array(text.utf8)
@@ -26,7 +12,7 @@ import Testing
         while i < bytes.count {
             let end = min(bytes.count, i + piece)
             bytes[i..<end].withUnsafeBytes { raw in
-                let unchanged = quoter.passThroughLength(raw)
+                let unchanged = passingThrough ? quoter.passThroughLength(raw) : 0
                 out.append(contentsOf: raw[0..<unchanged])
                 quoter.quote(UnsafeRawBufferPointer(rebasing: raw[unchanged...]), into: &out)
             }
@@ -59,7 +45,7 @@ import Testing
         for shift in 0..<34 {
             let text = String(repeating: "y", count: shift) + "\n" + cases.map { filler + $0 }.joined() + filler + "From "
             for piece in [1, 7, 31, 32, 33, 64, 65, 100, 1000, text.utf8.count] {
-                #expect(quoteWithPassThrough(text, piece: piece) == quote(text, piece: 1), "shift \(shift), piece \(piece)")
+                #expect(quote(text, piece: piece, passingThrough: true) == quote(text, piece: 1), "shift \(shift), piece \(piece)")
             }
         }
     }
