@@ -142,6 +142,19 @@ import Testing
         #expect(try Verifier(vault: vault).run(full: true).ok)
     }
 
+    /// The holder's line replaces the last holder's, longer or not, and is all the lock file holds.
+    @Test func theLockFileNamesItsHolderAlone() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.file("vault")
+        withExtendedLifetime(try Vault(at: root, create: true)) {}
+        try "PID 999999999 on a-host-name-longer-than-any-real-one\n".write(toFile: root + "/lock", atomically: false, encoding: .utf8)
+        let vault = try Vault(at: root)
+        let text = try String(contentsOfFile: root + "/lock", encoding: .utf8)
+        #expect(text.hasPrefix("PID \(getpid()) on ") && text.hasSuffix("\n") && text.filter { $0 == "\n" }.count == 1, "\(text)")
+        withExtendedLifetime(vault) {}
+    }
+
     private func mode(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber) ?? nil)?.intValue ?? -1
     }
