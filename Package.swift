@@ -87,7 +87,7 @@ let package = Package(
 
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Archive", "POP3Core", "TestSupport"]),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "Archive", "Config", "POP3Core", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: [
             "Archive", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -96,6 +96,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
     ]
 )

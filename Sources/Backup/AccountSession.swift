@@ -23,11 +23,11 @@ struct AccountSession {
     let progress: (AccountReport) -> Void
 
     /// Backs the account up; returns the session's QUIT, still on its way. `lookup`: the
-    /// server's addresses, if looked up ahead.
-    func run(into report: inout AccountReport, lookup: HostLookup? = nil) async throws -> SessionClosing {
+    /// server's addresses, if looked up ahead; `early`: the connection, if begun ahead.
+    func run(into report: inout AccountReport, lookup: HostLookup? = nil, early: EarlyConnection? = nil) async throws -> SessionClosing {
         let (vault, id, name) = (self.vault, account.id, account.name)
         async let known = vault.vault.index.archivedMailbox(account: id)
-        let client = try await EndpointFactory.openSession(account, defaults: defaults, logger: logger, lookup: lookup)
+        let client = try await EndpointFactory.openSession(account, defaults: defaults, logger: logger, lookup: lookup, early: early)
         let recordingIndex: VaultIndex?
         var unrecordedListing: (changes: ListingChanges, at: Int64)?
         do {

@@ -22,6 +22,9 @@ public struct BackupScheduler: Sendable {
     /// Servers' addresses looked up ahead (`lookUpHosts`), by account name, for first attempts;
     /// a retry looks its server up again.
     public var lookups: [String: HostLookup] = [:]
+    /// Connections begun ahead (`connectEarly`), by account name, for first attempts. Those no
+    /// session took are closed when the run ends.
+    public var early: [String: EarlyConnection] = [:]
 
     public init(defaults: Defaults, vault: VaultOpening, logger: Logger, stop: StopFlag, dryRun: Bool,
                 progress: @escaping @Sendable (AccountReport) -> Void = { _ in }) {
@@ -44,7 +47,19 @@ public struct BackupScheduler: Sendable {
                    uniquingKeysWith: { first, _ in first })
     }
 
+    /// Begins the connections of the accounts a run starts at once (`FirstWave`), for `early`.
+    /// Called once the vault is locked: a run that cannot have the vault connects nowhere.
+    public static func connectEarly(_ accounts: [AccountConfig], defaults: Defaults,
+                                    lookups: [String: HostLookup]) -> [String: EarlyConnection] {
+        let wave = FirstWave.accounts(accounts, parallel: defaults.parallel, perHost: defaults.perHostConnections)
+        return Dictionary(wave.map { account in
+            (account.name, EarlyConnection.start(to: EndpointFactory.endpoint(for: account, defaults: defaults),
+                                                 lookup: lookups[account.name]))
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
     public func run(_ accounts: [AccountConfig]) async -> RunReport {
+        defer { early.values.forEach { $0.release() } }
         let started = Date()
         let limiter = HostLimiter(limit: defaults.perHostConnections)
         let unrecorded = UnrecordedAccounts(count: accounts.count)
@@ -100,7 +115,8 @@ public struct BackupScheduler: Sendable {
         for attempt in 1...max(1, defaults.retries) {
             report.attempts = attempt
             do {
-                closing = try await session.run(into: &report, lookup: attempt == 1 ? lookups[account.name] : nil)
+                closing = try await session.run(into: &report, lookup: attempt == 1 ? lookups[account.name] : nil,
+                                                early: attempt == 1 ? early[account.name] : nil)
                 report.result = report.skipped.isEmpty && !report.interrupted ? .ok : .partial
                 if Date() > deadline { report.errors.append("stopped at the account time limit (\(defaults.accountTimeLimitSeconds) s)") }
                 break

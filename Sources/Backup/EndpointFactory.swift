@@ -29,8 +29,9 @@ enum EndpointFactory {
 
     /// Connects and logs in, resolving the secret only when it is about to be used.
     static func openSession(_ account: AccountConfig, defaults: Defaults, logger: Logger,
-                            lookup: HostLookup? = nil) async throws -> POP3Client {
-        let client = try await POP3Client.connect(to: endpoint(for: account, defaults: defaults), logger: logger, lookup: lookup)
+                            lookup: HostLookup? = nil, early: EarlyConnection? = nil) async throws -> POP3Client {
+        let client = try await POP3Client.connect(to: endpoint(for: account, defaults: defaults), logger: logger,
+                                                  lookup: lookup, early: early)
         do {
             let secret = try SecretResolver.resolve(account)
             try await client.login(credentials(for: account, secret: secret), method: authMethod(for: account),

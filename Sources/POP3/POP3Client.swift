@@ -59,14 +59,15 @@ public final class POP3Client {
 
     /// Connects, reads the greeting, learns the capabilities, and for `starttls` upgrades the
     /// connection (refusing a server that does not offer STLS: fetchmail's CVE-2006-5867).
-    /// `lookup`, if of the endpoint's host and port, gives the addresses to try.
+    /// `lookup`, if of the endpoint's host and port, gives the addresses to try; `early`, if to
+    /// them, the connection to use.
     public static func connect(to endpoint: POP3Endpoint, logger: Logger,
                                group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                               lookup: HostLookup? = nil) async throws -> POP3Client {
+                               lookup: HostLookup? = nil, early: EarlyConnection? = nil) async throws -> POP3Client {
         let transport = try await POP3Error.wrap {
             try await POP3Transport.connect(host: endpoint.host, port: endpoint.port,
                                             implicitTLS: endpoint.security == .implicit ? endpoint.tls : nil,
-                                            timeouts: endpoint.timeouts, group: group, lookup: lookup)
+                                            timeouts: endpoint.timeouts, group: group, lookup: lookup, early: early)
         }
         do {
             let greeting = try await transport.readStatusLine(for: "the greeting")

@@ -43,22 +43,17 @@ final class POP3Transport {
     /// Connects, and with `implicitTLS` completes the TLS handshake. The TLS context (certificates
     /// read, BoringSSL set up) is made while TCP connects: in a fresh process each takes
     /// milliseconds, and neither needs the other. With `lookup` (of this host and port) its
-    /// addresses are raced instead of a lookup made now.
+    /// addresses are raced instead of a lookup made now; with `early` (to this host and port),
+    /// its connection is used.
     static func connect(host: String, port: Int, implicitTLS: TLSOptions?, timeouts: POP3Timeouts,
-                        group: EventLoopGroup, lookup: HostLookup? = nil) async throws -> POP3Transport {
+                        group: EventLoopGroup, lookup: HostLookup? = nil, early: EarlyConnection? = nil) async throws -> POP3Transport {
         async let context = implicitTLS.map(makeContext)
-        let loop = group.next()
-        let lookup = lookup.flatMap { $0.host == host && $0.port == port ? $0 : nil }
-        let bootstrap = ClientBootstrap(group: loop)
-            .resolver(lookup.map { LookedUpResolver(addresses: $0.addresses(on: loop)) })
-            .connectTimeout(timeouts.connect)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(InboundByteStream(replyTimeout: timeouts.reply)) }
-            }
+        let connectAnew: @Sendable () -> EventLoopFuture<Channel> = {
+            startConnecting(host: host, port: port, timeouts: timeouts, group: group, lookup: lookup)
+        }
         let channel: Channel
         do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
+            channel = try await (early?.take(host: host, port: port, orConnectAnew: connectAnew) ?? connectAnew()).get()
         } catch let error as ChannelError where error == .connectTimeout(timeouts.connect) {
             throw POP3Error.timeout("connecting to \(host):\(port) (no answer within \(timeouts.connect.seconds) s)")
         } catch {
@@ -82,6 +77,22 @@ final class POP3Transport {
             }
         }
         return transport
+    }
+
+    /// Starts a TCP connection whose received bytes go to an `InboundByteStream`, so that none is
+    /// lost before a session reads them.
+    static func startConnecting(host: String, port: Int, timeouts: POP3Timeouts, group: EventLoopGroup,
+                                lookup: HostLookup?) -> EventLoopFuture<Channel> {
+        let loop = group.next()
+        let lookup = lookup.flatMap { $0.host == host && $0.port == port ? $0 : nil }
+        return ClientBootstrap(group: loop)
+            .resolver(lookup.map { LookedUpResolver(addresses: $0.addresses(on: loop)) })
+            .connectTimeout(timeouts.connect)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(InboundByteStream(replyTimeout: timeouts.reply)) }
+            }
+            .connect(host: host, port: port)
     }
 
     private static func makeContext(_ options: TLSOptions) throws -> NIOSSLContext {

@@ -17,19 +17,22 @@ public final class ScriptedPOP3Server: @unchecked Sendable {
     /// Every command line received, in order.
     public var received: [String] { log.withLockedValue { $0 } }
     private let log = NIOLockedValueBox<[String]>([])
+    /// Connections accepted so far.
+    public var acceptedConnections: Int { accepted.withLockedValue { $0 } }
+    private let accepted = NIOLockedValueBox(0)
     /// Connections the client has closed (or that ended) so far.
     public var closedConnections: Int { closed.withLockedValue { $0 } }
     private let closed = NIOLockedValueBox(0)
 
     public init(greeting: String = "+OK scripted server ready\r\n",
                 respond: @escaping @Sendable (String) -> [Action]) throws {
-        let (log, closed) = (self.log, self.closed)
+        let (log, accepted, closed) = (self.log, self.accepted, self.closed)
         channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(
-                        ScriptHandler(greeting: greeting, respond: respond, log: log, closed: closed))
+                        ScriptHandler(greeting: greeting, respond: respond, log: log, accepted: accepted, closed: closed))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).wait()
@@ -46,18 +49,21 @@ private final class ScriptHandler: ChannelInboundHandler {
     private let greeting: String
     private let respond: @Sendable (String) -> [ScriptedPOP3Server.Action]
     private let log: NIOLockedValueBox<[String]>
+    private let accepted: NIOLockedValueBox<Int>
     private let closed: NIOLockedValueBox<Int>
     private var pending: [UInt8] = []
 
     init(greeting: String, respond: @escaping @Sendable (String) -> [ScriptedPOP3Server.Action],
-         log: NIOLockedValueBox<[String]>, closed: NIOLockedValueBox<Int>) {
+         log: NIOLockedValueBox<[String]>, accepted: NIOLockedValueBox<Int>, closed: NIOLockedValueBox<Int>) {
         self.greeting = greeting
         self.respond = respond
         self.log = log
+        self.accepted = accepted
         self.closed = closed
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        accepted.withLockedValue { $0 += 1 }
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: greeting)), promise: nil)
     }
 

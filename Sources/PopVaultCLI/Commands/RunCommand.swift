@@ -39,17 +39,20 @@ struct RunCommand: AsyncParsableCommand {
         let logger = LogSetup.logger(verbose: output.verbose, quiet: output.quiet)
         var settings = VaultSettings()
         settings.compressionLevel = Int32(config.defaults.compressionLevel)
-        // The lock before any connection; the index opens while the sessions log in.
-        let directory = try VaultDirectory(at: config.vault, create: true)
-        let vault = VaultOpening(opening: directory, settings: settings, logger: logger)
         var defaults = config.defaults
         if let parallel { defaults.parallel = parallel }
+        // The lock before any connection; then the first accounts' connections begin, and the
+        // index opens while the servers accept them and the sessions log in.
+        let directory = try VaultDirectory(at: config.vault, create: true)
+        let early = BackupScheduler.connectEarly(selected, defaults: defaults, lookups: lookups)
+        let vault = VaultOpening(opening: directory, settings: settings, logger: logger)
         let stop = StopFlag()
         let trap = SignalTrap(stop: stop)
         let display = Terminal.stderrIsTerminal && !output.quiet && !output.json ? ProgressDisplay() : nil
         var scheduler = BackupScheduler(defaults: defaults, vault: vault, logger: logger, stop: stop, dryRun: dryRun,
                                         progress: { display?.update($0) })
         scheduler.lookups = lookups
+        scheduler.early = early
         let result = await scheduler.run(selected)
         display?.clear()
         _ = try await vault.vault  // a vault that could not be opened fails the run with its own error
