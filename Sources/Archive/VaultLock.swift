@@ -27,7 +27,7 @@ final class VaultLock {
     }
 
     /// Leaves the holder's line: it is read only while another process holds the lock, and that
-    /// process has written its own.
+    /// process writes its own right after taking it (a reader in between names the last holder).
     deinit {
         flock(fd, LOCK_UN)
         close(fd)
