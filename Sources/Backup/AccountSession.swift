@@ -5,7 +5,7 @@ import Logging
 import POP3
 import POP3Core
 
-/// One account's backup in one attempt: connect → log in → UIDL → plan → pipelined RETR
+/// One account's backup in one attempt: connect → log in → STAT and UIDL → plan → pipelined RETR
 /// streamed into the vault, committed in batches → QUIT. It never sends DELE. Whatever
 /// happens, what was completely received is committed before the error goes up.
 ///
@@ -27,16 +27,13 @@ struct AccountSession {
     func run(into report: inout AccountReport, lookup: HostLookup? = nil, early: EarlyConnection? = nil) async throws -> SessionClosing {
         let (vault, id, name) = (self.vault, account.id, account.name)
         async let known = vault.vault.index.archivedMailbox(account: id)
-        let client = try await EndpointFactory.openSession(account, defaults: defaults, logger: logger, lookup: lookup, early: early)
+        let client = try await POP3Client.connect(to: EndpointFactory.endpoint(for: account, defaults: defaults),
+                                                  logger: logger, lookup: lookup, early: early)
         let recordingIndex: VaultIndex?
         var unrecordedListing: (changes: ListingChanges, at: Int64)?
         do {
+            let (stat, listing) = try await EndpointFactory.loginAndList(client, account: account)
             recordingIndex = dryRun ? nil : try await vault.vault.index
-            guard client.capabilities.has("UIDL") || !client.capabilities.announced else {
-                throw POP3Error.unsupported("the server does not offer UIDL; without it popvault cannot tell which "
-                    + "messages it already has while leaving them on the server")
-            }
-            let (stat, listing) = try await client.statAndUIDL()
             report.onServerMessages = stat.count
             report.onServerBytes = stat.size
             let archived = try await known

@@ -1,5 +1,4 @@
 import Config
-import Logging
 import NIOCore
 import POP3
 import POP3Core
@@ -27,19 +26,11 @@ enum EndpointFactory {
         Credentials(user: account.user, secret: account.secret.isToken ? .token(secret) : .password(secret))
     }
 
-    /// Connects and logs in, resolving the secret only when it is about to be used.
-    static func openSession(_ account: AccountConfig, defaults: Defaults, logger: Logger,
-                            lookup: HostLookup? = nil, early: EarlyConnection? = nil) async throws -> POP3Client {
-        let client = try await POP3Client.connect(to: endpoint(for: account, defaults: defaults), logger: logger,
-                                                  lookup: lookup, early: early)
-        do {
-            let secret = try SecretResolver.resolve(account)
-            try await client.login(credentials(for: account, secret: secret), method: authMethod(for: account),
-                                   allowPlaintextAuth: account.allowPlaintextAuth)
-            return client
-        } catch {
-            await client.abandon()
-            throw error
-        }
+    /// Logs in and lists the mailbox (STAT and UIDL), resolving the secret only when it is about to be used.
+    static func loginAndList(_ client: POP3Client, account: AccountConfig) async throws
+        -> (stat: (count: Int, size: Int), listing: UIDLListing) {
+        let secret = try SecretResolver.resolve(account)
+        return try await client.loginAndList(credentials(for: account, secret: secret), method: authMethod(for: account),
+                                             allowPlaintextAuth: account.allowPlaintextAuth)
     }
 }

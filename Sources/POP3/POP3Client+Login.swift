@@ -7,31 +7,35 @@ extension POP3Client {
     /// unprotected connection unless `allowPlaintextAuth` (the account's explicit opt-in) is set.
     /// Capabilities are read again afterwards: some servers (Gmail) announce UIDL and PIPELINING only then.
     public func login(_ credentials: Credentials, method: AuthMethod, allowPlaintextAuth: Bool) async throws {
-        do {
-            let plan = try AuthPlanner.plan(method: method, haveToken: credentials.isToken, capabilities: capabilities,
-                                            greeting: greeting.text, connectionIsProtected: isProtected,
-                                            allowPlaintextAuth: allowPlaintextAuth)
-            logger.debug("logging in", metadata: ["user": "\(credentials.user)", "method": "\(plan)"])
-            var capaStatus: StatusLine?
-            switch plan {
-            case .userPass:
-                capaStatus = try await userPass(credentials)
-            case .apop(let timestamp):
-                let digest = Insecure.MD5.hash(data: Array((timestamp + credentials.secretValue).utf8))
-                let hex = digest.map { String(format: "%02x", $0) }.joined()
-                try await command(.apop(user: credentials.user, digestHex: hex), phase: .login)
-            case .sasl(let mechanism):
-                try await sasl(mechanism: mechanism, response: saslResponse(mechanism, credentials))
-            }
-            isAuthenticated = true
-            if let capaStatus {
+        try await POP3Error.wrap {
+            if let capaStatus = try await authenticate(credentials, method: method, allowPlaintextAuth: allowPlaintextAuth) {
                 try await readCapabilities(status: capaStatus)
             } else {
                 try await refreshCapabilities()
             }
-        } catch {
-            throw POP3Error.from(error)
         }
+    }
+
+    /// The login exchange alone. Returns the status line of a CAPA sent with the login, whose
+    /// reply is still to be read; nil when none was sent.
+    func authenticate(_ credentials: Credentials, method: AuthMethod, allowPlaintextAuth: Bool) async throws -> StatusLine? {
+        let plan = try AuthPlanner.plan(method: method, haveToken: credentials.isToken, capabilities: capabilities,
+                                        greeting: greeting.text, connectionIsProtected: isProtected,
+                                        allowPlaintextAuth: allowPlaintextAuth)
+        logger.debug("logging in", metadata: ["user": "\(credentials.user)", "method": "\(plan)"])
+        var capaStatus: StatusLine?
+        switch plan {
+        case .userPass:
+            capaStatus = try await userPass(credentials)
+        case .apop(let timestamp):
+            let digest = Insecure.MD5.hash(data: Array((timestamp + credentials.secretValue).utf8))
+            let hex = digest.map { String(format: "%02x", $0) }.joined()
+            try await command(.apop(user: credentials.user, digestHex: hex), phase: .login)
+        case .sasl(let mechanism):
+            try await sasl(mechanism: mechanism, response: saslResponse(mechanism, credentials))
+        }
+        isAuthenticated = true
+        return capaStatus
     }
 
     /// USER and PASS. When the server announced PIPELINING before login they go in one write,

@@ -142,7 +142,7 @@ public final class POP3Client {
     }
 
     /// `reply` if it is `+OK`; otherwise the typed error for it.
-    private func accepted(_ reply: StatusLine, to command: POP3Command, phase: ReplyClassifier.Phase) throws -> StatusLine {
+    func accepted(_ reply: StatusLine, to command: POP3Command, phase: ReplyClassifier.Phase) throws -> StatusLine {
         guard reply.isOK else {
             throw ReplyClassifier.error(for: reply, command: command, phase: phase,
                                         serverPromisesAuthCodes: capabilities.authResponseCodes)
@@ -159,16 +159,7 @@ public final class POP3Client {
         try await readUIDL(status: try await command(.uidl(nil)))
     }
 
-    /// STAT and UIDL, the start of every backup session. A server that pipelines gets both in
-    /// one write (RFC 2449 §6.6): one round trip fewer on every run, including those with
-    /// nothing new, which are mostly round trips.
-    public func statAndUIDL() async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
-        guard capabilities.pipelining else { return (try await stat(), try await uidl()) }
-        let replies = try await pipelined([.stat, .uidl(nil)])
-        return (try ListingParser.parseStat(replies[0].text), try await readUIDL(status: replies[1]))
-    }
-
-    private func readUIDL(status: StatusLine) async throws -> UIDLListing {
+    func readUIDL(status: StatusLine) async throws -> UIDLListing {
         var builder = UIDLListingBuilder()
         try await forEachLine(of: .uidl(nil), status: status, maxLines: 2_000_000, maxLineLength: 1024) { builder.add(line: $0) }
         return builder.listing

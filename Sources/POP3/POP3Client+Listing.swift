@@ -1,0 +1,49 @@
+import POP3Core
+
+extension POP3Client {
+    /// Logs in and lists the mailbox: STAT and UIDL, the start of every backup session, which
+    /// with nothing new is nearly all of it. A server that announced PIPELINING gets the CAPA
+    /// that follows a login, STAT and UIDL in one write once the login is accepted, so all three
+    /// are in the TRANSACTION state (RFC 2449 §6.6): one round trip fewer than asking for the
+    /// capabilities first. A USER/PASS login already carried that CAPA; STAT and UIDL then go
+    /// together after it.
+    ///
+    /// A server whose capabilities after login do not include UIDL is refused: without it, a
+    /// client that leaves mail on the server cannot tell which messages it already has.
+    public func loginAndList(_ credentials: Credentials, method: AuthMethod,
+                             allowPlaintextAuth: Bool) async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
+        try await POP3Error.wrap {
+            if let capaStatus = try await authenticate(credentials, method: method, allowPlaintextAuth: allowPlaintextAuth) {
+                try await readCapabilities(status: capaStatus)
+            } else if capabilities.pipelining {
+                logger.trace("send", metadata: ["command": "CAPA, STAT, UIDL (pipelined)"])
+                try await transport.send([.capa, .stat, .uidl(nil)])
+                try await readCapabilities(status: try await transport.readStatusLine(for: POP3Command.capa.description))
+                try requireUIDL()
+                let stat = try accepted(try await transport.readStatusLine(for: POP3Command.stat.description), to: .stat,
+                                        phase: .transaction)
+                let uidl = try accepted(try await transport.readStatusLine(for: POP3Command.uidl(nil).description),
+                                        to: .uidl(nil), phase: .transaction)
+                return (try ListingParser.parseStat(stat.text), try await readUIDL(status: uidl))
+            } else {
+                try await refreshCapabilities()
+            }
+            try requireUIDL()
+            return try await statAndUIDL()
+        }
+    }
+
+    /// STAT and UIDL; a server that pipelines gets both in one write.
+    public func statAndUIDL() async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
+        guard capabilities.pipelining else { return (try await stat(), try await uidl()) }
+        let replies = try await pipelined([.stat, .uidl(nil)])
+        return (try ListingParser.parseStat(replies[0].text), try await readUIDL(status: replies[1]))
+    }
+
+    private func requireUIDL() throws {
+        guard capabilities.has("UIDL") || !capabilities.announced else {
+            throw POP3Error.unsupported("the server does not offer UIDL; without it a client that leaves mail on the "
+                + "server cannot tell which messages it already has")
+        }
+    }
+}
