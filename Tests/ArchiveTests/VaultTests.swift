@@ -203,7 +203,8 @@ import Testing
         }
         let opened = try level()
         #expect(opened == 2, "PRAGMA synchronous is \(opened) on the index's writer, not FULL (2)")
-        // The listing is written without a sync of its own; the run's record, after it, syncs both.
+        // The listing and the run's record are bookkeeping, written without a sync of their own;
+        // message commits after them are synced again.
         try vault.index.recordListing(account: "a", name: "a", changes: ListingChanges(), at: 1)
         let afterListing = try level()
         #expect(afterListing == 2, "recording a listing left the writer at synchronous \(afterListing)")
