@@ -58,6 +58,13 @@ public struct BackupScheduler: Sendable {
         }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// Returns once one of `early`'s connections is up or could not be made; at once if none
+    /// was begun. The vault opens then (`VaultOpening`): the index is needed only when a
+    /// listing arrives, and opened beside the first connection it delayed it.
+    public static func firstConnected(_ early: [String: EarlyConnection]) async {
+        await EarlyConnection.firstSettled(of: Array(early.values))
+    }
+
     public func run(_ accounts: [AccountConfig]) async -> RunReport {
         defer { early.values.forEach { $0.release() } }
         let started = Date()

@@ -9,13 +9,16 @@ import Logging
 ///
 /// The opening blocks on files (SQLite, fsync), so it runs on a thread of its own: Swift
 /// concurrency has one thread per core, and on a small machine a blocked one delays the
-/// sessions' start.
+/// sessions' start. It begins once `start` returns (the run's first connection is up): on two
+/// cores, opened beside the connection it delayed it.
 public final class VaultOpening: Sendable {
     private let task: Task<Vault, Error>
 
-    public init(opening directory: VaultDirectory, settings: VaultSettings, logger: Logger) {
+    public init(opening directory: VaultDirectory, settings: VaultSettings, logger: Logger,
+                after start: @escaping @Sendable () async -> Void = {}) {
         task = Task {
-            try await withCheckedThrowingContinuation { continuation in
+            await start()
+            return try await withCheckedThrowingContinuation { continuation in
                 Thread {
                     continuation.resume(with: Result { try Vault(directory: directory, settings: settings, logger: logger) })
                 }.start()

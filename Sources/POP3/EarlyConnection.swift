@@ -53,6 +53,30 @@ public final class EarlyConnection: Sendable {
         }
     }
 
+    /// Returns once one of `connections` is up or could not be made, without taking it; at once
+    /// when there is none, or when none is still waiting for a session.
+    public static func firstSettled(of connections: [EarlyConnection]) async {
+        let waiting = connections.compactMap { connection in
+            connection.state.withLockedValue { state -> EventLoopFuture<Channel>? in
+                guard case .waiting(let channel) = state else { return nil }
+                return channel
+            }
+        }
+        guard let first = waiting.first else { return }
+        let settled = first.eventLoop.makePromise(of: Void.self)
+        let pending = NIOLockedValueBox(true)
+        for channel in waiting {
+            channel.whenComplete { _ in
+                let isFirst = pending.withLockedValue { pending in
+                    defer { pending = false }
+                    return pending
+                }
+                if isFirst { settled.succeed(()) }
+            }
+        }
+        try? await settled.futureResult.get()
+    }
+
     /// Closes the connection if no session took it.
     public func release() {
         let channel = state.withLockedValue { state -> EventLoopFuture<Channel>? in

@@ -41,11 +41,12 @@ struct RunCommand: AsyncParsableCommand {
         settings.compressionLevel = Int32(config.defaults.compressionLevel)
         var defaults = config.defaults
         if let parallel { defaults.parallel = parallel }
-        // The lock before any connection; then the first accounts' connections begin, and the
-        // index opens while the servers accept them and the sessions log in.
+        // The lock before any connection; then the first accounts' connections begin, and once
+        // one is up the index opens, while the servers accept them and the sessions log in.
         let directory = try VaultDirectory(at: config.vault, create: true)
         let early = BackupScheduler.connectEarly(selected, defaults: defaults, lookups: lookups)
-        let vault = VaultOpening(opening: directory, settings: settings, logger: logger)
+        let vault = VaultOpening(opening: directory, settings: settings, logger: logger,
+                                 after: { await BackupScheduler.firstConnected(early) })
         let stop = StopFlag()
         let trap = SignalTrap(stop: stop)
         let display = Terminal.stderrIsTerminal && !output.quiet && !output.json ? ProgressDisplay() : nil
