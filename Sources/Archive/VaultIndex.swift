@@ -257,7 +257,7 @@ public final class VaultIndex: @unchecked Sendable {
     /// deletion, so it is not synced by itself. A killed process loses nothing (the commit is in
     /// the page cache); a power cut before the next synced commit can lose it, and `status` then
     /// names the run before. Its sync was the one fsync of a run with nothing new, on the way to
-    /// its exit: 2.5 ms of about 63 (interleaved runs).
+    /// its exit: 1.3–2.5 ms of about 63 (interleaved runs).
     ///
     /// One statement names the columns, where GRDB's record insert would first read the table's
     /// schema: a millisecond at the end of every run, which is most of a run with nothing new.
