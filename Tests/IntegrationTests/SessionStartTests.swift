@@ -51,6 +51,26 @@ import Testing
             == ["CAPA", "AUTH", "CAPA", "STAT", "UIDL", "QUIT"])
     }
 
+    /// USER and PASS carry the CAPA that follows a login; STAT and UIDL go together once it is read.
+    @Test func afterUSERAndPASSSTATAndUIDLGoTogether() async throws {
+        let server = try ScriptedPOP3Server(respond: { line in
+            switch line.split(separator: " ").first.map(String.init) ?? "" {
+            case "CAPA": return [.send("+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n")]
+            case "USER", "PASS": return [.send("+OK\r\n")]
+            case "STAT": return []
+            case "UIDL": return [.send("+OK 1 100\r\n+OK\r\n1 a\r\n.\r\n")]
+            case "QUIT": return [.send("+OK bye\r\n"), .close]
+            default: return [.send("-ERR no\r\n")]
+            }
+        })
+        defer { server.stop() }
+        let client = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger)
+        let (stat, listing) = try await client.loginAndList(credentials, method: .user, allowPlaintextAuth: true)
+        #expect(stat.count == 1 && listing.count == 1)
+        try await client.quit()
+        #expect(server.received == ["CAPA", "USER u", "PASS p", "CAPA", "STAT", "UIDL", "QUIT"])
+    }
+
     /// Nothing follows a login before the server has accepted it.
     @Test func aRefusedLoginIsFollowedByNothing() async throws {
         let server = try pipeliningServer(password: "other")
