@@ -112,7 +112,7 @@ public struct BackupScheduler: Sendable {
     func backUp(_ account: AccountConfig, limiter: HostLimiter, recorded: @escaping @Sendable () async -> Void) async -> AccountReport {
         let started = Date()
         var report = AccountReport(account: account.name)
-        await limiter.acquire(account.host.lowercased())
+        await limiter.acquire(HostLimiter.server(of: account.host))
         let deadline = started.addingTimeInterval(Double(defaults.accountTimeLimitSeconds))
         let stop = self.stop
         let session = AccountSession(account: account, defaults: defaults, vault: vault,
@@ -146,7 +146,7 @@ public struct BackupScheduler: Sendable {
         async let indexDone: Void = recorded()
         await closing?.finish()
         await indexDone
-        await limiter.release(account.host.lowercased())
+        await limiter.release(HostLimiter.server(of: account.host))
         return report
     }
 

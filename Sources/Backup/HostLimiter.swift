@@ -7,6 +7,9 @@ actor HostLimiter {
 
     init(limit: Int) { self.limit = max(1, limit) }
 
+    /// The name connections to a server are counted under: host names are case-insensitive.
+    nonisolated static func server(of host: String) -> String { host.lowercased() }
+
     func acquire(_ host: String) async {
         if inUse[host, default: 0] < limit {
             inUse[host, default: 0] += 1

@@ -13,9 +13,8 @@ extension POP3Client {
     public func loginAndList(_ credentials: Credentials, method: AuthMethod,
                              allowPlaintextAuth: Bool) async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
         try await POP3Error.wrap {
-            if let capaStatus = try await authenticate(credentials, method: method, allowPlaintextAuth: allowPlaintextAuth) {
-                try await readCapabilities(status: capaStatus)
-            } else if capabilities.pipelining {
+            let capaSent = try await authenticate(credentials, method: method, allowPlaintextAuth: allowPlaintextAuth)
+            if capaSent == nil && capabilities.pipelining {
                 logger.trace("send", metadata: ["command": "CAPA, STAT, UIDL (pipelined)"])
                 try await transport.send([.capa, .stat, .uidl(nil)])
                 try await readCapabilities(status: try await transport.readStatusLine(for: POP3Command.capa.description))
@@ -25,9 +24,8 @@ extension POP3Client {
                 let uidl = try accepted(try await transport.readStatusLine(for: POP3Command.uidl(nil).description),
                                         to: .uidl(nil), phase: .transaction)
                 return (try ListingParser.parseStat(stat.text), try await readUIDL(status: uidl))
-            } else {
-                try await refreshCapabilities()
             }
+            try await learnCapabilitiesAfterLogin(capaSent: capaSent)
             try requireUIDL()
             return try await statAndUIDL()
         }
@@ -43,7 +41,7 @@ extension POP3Client {
     private func requireUIDL() throws {
         guard capabilities.has("UIDL") || !capabilities.announced else {
             throw POP3Error.unsupported("the server does not offer UIDL; without it a client that leaves mail on the "
-                + "server cannot tell which messages it already has")
+                + "server cannot tell which messages it already has (ask the server's administrator to enable UIDL)")
         }
     }
 }

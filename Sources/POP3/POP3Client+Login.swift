@@ -8,11 +8,18 @@ extension POP3Client {
     /// Capabilities are read again afterwards: some servers (Gmail) announce UIDL and PIPELINING only then.
     public func login(_ credentials: Credentials, method: AuthMethod, allowPlaintextAuth: Bool) async throws {
         try await POP3Error.wrap {
-            if let capaStatus = try await authenticate(credentials, method: method, allowPlaintextAuth: allowPlaintextAuth) {
-                try await readCapabilities(status: capaStatus)
-            } else {
-                try await refreshCapabilities()
-            }
+            try await learnCapabilitiesAfterLogin(
+                capaSent: try await authenticate(credentials, method: method, allowPlaintextAuth: allowPlaintextAuth))
+        }
+    }
+
+    /// Reads the reply of the CAPA sent with the login (`capaSent`), or asks for the
+    /// capabilities when none was.
+    func learnCapabilitiesAfterLogin(capaSent: StatusLine?) async throws {
+        if let capaSent {
+            try await readCapabilities(status: capaSent)
+        } else {
+            try await refreshCapabilities()
         }
     }
 
