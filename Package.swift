@@ -61,6 +61,7 @@ let package = Package(
         .target(name: "Backup", dependencies: [
             "POP3", "POP3Core", "Archive", "Config",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 

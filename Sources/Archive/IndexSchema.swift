@@ -79,6 +79,28 @@ enum IndexSchema {
         migrator.registerMigration("v3") { db in
             try db.create(index: "mailboxEntry_listing", on: "mailboxEntry", columns: ["accountId", "uidl", "serverState", "copies"])
         }
+        // The last listing each account's run archived completely (`ListingSummary`). The
+        // triggers forget it as soon as an entry of the account is removed, or changes its copies
+        // or its server state: the listing then no longer proves that every message it lists is
+        // in the vault with the state it had, and the next run reads the index's view, fetches
+        // what is missing and records what changed.
+        migrator.registerMigration("v4") { db in
+            try db.alter(table: "account") { t in
+                t.add(column: "completeListingDigest", .blob)
+                t.add(column: "completeListingCount", .integer)
+                t.add(column: "completeListingSize", .integer)
+                t.add(column: "completeListingDuplicates", .integer)
+            }
+            try db.execute(sql: """
+                CREATE TRIGGER mailboxEntry_removal_forgets_complete_listing AFTER DELETE ON mailboxEntry BEGIN
+                    UPDATE account SET completeListingDigest = NULL WHERE id = old.accountId;
+                END;
+                CREATE TRIGGER mailboxEntry_change_forgets_complete_listing
+                AFTER UPDATE OF accountId, uidl, contentHash, copies, serverState ON mailboxEntry BEGIN
+                    UPDATE account SET completeListingDigest = NULL WHERE id IN (old.accountId, new.accountId);
+                END;
+                """)
+        }
         return migrator
     }
 }

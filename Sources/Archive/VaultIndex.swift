@@ -98,6 +98,21 @@ public final class VaultIndex: @unchecked Sendable {
         }
     }
 
+    /// The last listing a run of this account archived completely (`record(_:accountName:completeListing:)`),
+    /// unless an entry of the account was removed or changed since (the schema's triggers).
+    public func completeListing(account: String) throws -> ListingSummary? {
+        try database.unsafeRead { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT completeListingDigest, completeListingCount, completeListingSize, completeListingDuplicates
+                FROM account WHERE id = ? AND completeListingDigest IS NOT NULL
+                """)
+            guard let row = try Row.fetchOne(statement, arguments: [account]) else { return nil }
+            let (digest, count, size, duplicates): (Data?, Int?, Int?, Int?) = (row[0], row[1], row[2], row[3])
+            guard let digest, let count, let size, let duplicates else { return nil }
+            return ListingSummary(digest: digest, count: count, size: size, duplicatedUIDLs: duplicates)
+        }
+    }
+
     /// Whether the index holds this content. Asked for every message a backup stores.
     public func hasMessage(_ contentHash: String) throws -> Bool {
         try exists("SELECT 1 FROM message WHERE contentHash = ?", [contentHash])
@@ -261,10 +276,20 @@ public final class VaultIndex: @unchecked Sendable {
     ///
     /// One statement names the columns, where GRDB's record insert would first read the table's
     /// schema: a millisecond at the end of every run, which is most of a run with nothing new.
-    public func record(_ run: RunRecord, accountName: String) throws {
+    ///
+    /// `completeListing`, given for a run that left nothing behind, replaces the account's
+    /// complete listing; after its messages' synced commits, so that it never outlives them.
+    public func record(_ run: RunRecord, accountName: String, completeListing: ListingSummary? = nil) throws {
         try writeBookkeeping { db in
             try db.execute(sql: "INSERT INTO account (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
                            arguments: [run.accountId, accountName])
+            if let listing = completeListing {
+                try db.execute(sql: """
+                    UPDATE account SET completeListingDigest = ?, completeListingCount = ?, completeListingSize = ?,
+                                       completeListingDuplicates = ?
+                    WHERE id = ?
+                    """, arguments: [listing.digest, listing.count, listing.size, listing.duplicatedUIDLs, run.accountId])
+            }
             try db.execute(sql: """
                 INSERT INTO run (accountId, startedAt, finishedAt, result, fetched, newMessages, bytes, skipped,
                                  remapped, onServerCount, onServerBytes, error)

@@ -9,10 +9,10 @@ import POP3Core
 /// streamed into the vault, committed in batches → QUIT. It never sends DELE. Whatever
 /// happens, what was completely received is committed before the error goes up.
 ///
-/// The index work that does not depend on the server's answers runs beside the network: the
-/// vault's view of the mailbox is read while the session is set up, and the listing is
-/// recorded while LIST, the retrieval or QUIT go on. A nightly run with nothing new is little
-/// more than these steps, so overlapping them is most of its time.
+/// The index work runs beside the network: the vault's view of the mailbox is read while the
+/// listing comes, unless the listing turns out to be the last complete one (`ListingShortcut`),
+/// and the listing is recorded while LIST, the retrieval or QUIT go on. A nightly run with
+/// nothing new is little more than these steps, so overlapping them is most of its time.
 struct AccountSession {
     let account: AccountConfig
     let defaults: Defaults
@@ -22,23 +22,40 @@ struct AccountSession {
     let dryRun: Bool
     let progress: (AccountReport) -> Void
 
-    /// Backs the account up; returns the session's QUIT, still on its way. `lookup`: the
-    /// server's addresses, if looked up ahead; `early`: the connection, if begun ahead.
-    func run(into report: inout AccountReport, lookup: HostLookup? = nil, early: EarlyConnection? = nil) async throws -> SessionClosing {
+    /// Backs the account up; returns the session's QUIT, still on its way, and what it takes to
+    /// recognize the listing next time. `lookup`: the server's addresses, if looked up ahead;
+    /// `early`: the connection, if begun ahead.
+    func run(into report: inout AccountReport, lookup: HostLookup? = nil,
+             early: EarlyConnection? = nil) async throws -> (closing: SessionClosing, listing: ListingSummary) {
         let (vault, id, name) = (self.vault, account.id, account.name)
-        async let known = vault.vault.index.archivedMailbox(account: id)
-        let client = try await POP3Client.connect(to: EndpointFactory.endpoint(for: account, defaults: defaults),
-                                                  logger: logger, lookup: lookup, early: early)
+        let view = MailboxView(vault: vault, account: id)
+        let client: POP3Client
+        do {
+            client = try await POP3Client.connect(to: EndpointFactory.endpoint(for: account, defaults: defaults),
+                                                 logger: logger, lookup: lookup, early: early)
+        } catch {
+            await view.settle()
+            throw error
+        }
         let recordingIndex: VaultIndex?
         var unrecordedListing: (changes: ListingChanges, at: Int64)?
+        let summary: ListingSummary
         do {
-            let (stat, listing) = try await EndpointFactory.loginAndList(client, account: account)
+            let (stat, listing) = try await EndpointFactory.loginAndList(client, account: account, onStat: view.learn(stat:))
             recordingIndex = dryRun ? nil : try await vault.vault.index
             report.onServerMessages = stat.count
             report.onServerBytes = stat.size
-            let archived = try await known
+            let digest = ListingShortcut.digest(of: listing)
             let seenAt = Int64(Date().timeIntervalSince1970)
-            var plan = FetchPlanner.plan(listing: listing, archived: archived)
+            var plan: FetchPlan
+            if let recorded = await view.recorded,
+               ListingShortcut.applies(recorded: recorded, stat: stat, listing: listing, digest: digest) {
+                plan = ListingShortcut.plan(recognized: listing, recorded: recorded)
+                logger.debug("the listing is the last complete run's: nothing to fetch", metadata: ["account": "\(name)"])
+            } else {
+                plan = FetchPlanner.plan(listing: listing, archived: try await view.mailbox())
+            }
+            summary = ListingSummary(digest: digest, count: stat.count, size: stat.size, duplicatedUIDLs: plan.duplicatedUIDLs)
             let changes = plan.listingChanges
             if plan.fetch.isEmpty || dryRun {
                 if !plan.fetch.isEmpty {
@@ -60,6 +77,7 @@ struct AccountSession {
             }
         } catch {
             await client.abandon()
+            await view.settle()
             throw error
         }
         let closing = await SessionClosing(quitting: client, account: name, logger: logger)
@@ -73,7 +91,7 @@ struct AccountSession {
                 throw error
             }
         }
-        return closing
+        return (closing, summary)
     }
 
     /// LIST's sizes of the planned messages: for the size limit and the progress.

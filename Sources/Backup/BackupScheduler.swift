@@ -119,11 +119,12 @@ public struct BackupScheduler: Sendable {
                                      logger: logger, shouldStop: { stop.isRaised || Date() > deadline },
                                      dryRun: dryRun, progress: progress)
         var closing: SessionClosing?
+        var listing: ListingSummary?
         for attempt in 1...max(1, defaults.retries) {
             report.attempts = attempt
             do {
-                closing = try await session.run(into: &report, lookup: attempt == 1 ? lookups[account.name] : nil,
-                                                early: attempt == 1 ? early[account.name] : nil)
+                (closing, listing) = try await session.run(into: &report, lookup: attempt == 1 ? lookups[account.name] : nil,
+                                                           early: attempt == 1 ? early[account.name] : nil)
                 report.result = report.skipped.isEmpty && !report.interrupted ? .ok : .partial
                 if Date() > deadline { report.errors.append("stopped at the account time limit (\(defaults.accountTimeLimitSeconds) s)") }
                 break
@@ -142,7 +143,7 @@ public struct BackupScheduler: Sendable {
             }
         }
         report.durationSeconds = Date().timeIntervalSince(started)
-        if !dryRun { await record(report, account: account, started: started) }
+        if !dryRun { await record(report, account: account, started: started, listing: report.result == .ok ? listing : nil) }
         async let indexDone: Void = recorded()
         await closing?.finish()
         await indexDone
@@ -150,7 +151,8 @@ public struct BackupScheduler: Sendable {
         return report
     }
 
-    private func record(_ report: AccountReport, account: AccountConfig, started: Date) async {
+    /// `listing`: the session's listing, when the run left nothing of it behind.
+    private func record(_ report: AccountReport, account: AccountConfig, started: Date, listing: ListingSummary?) async {
         var run = RunRecord(accountId: account.id, startedAt: Int64(started.timeIntervalSince1970))
         run.finishedAt = Int64(Date().timeIntervalSince1970)
         run.result = report.result.rawValue
@@ -165,7 +167,7 @@ public struct BackupScheduler: Sendable {
         // A vault that could not be opened is reported once, by the caller, not per account.
         guard let index = try? await vault.vault.index else { return }
         do {
-            try index.record(run, accountName: account.name)
+            try index.record(run, accountName: account.name, completeListing: listing)
         } catch {
             logger.error("cannot record the run in the index", metadata: ["account": "\(account.name)", "error": "\(error)"])
         }

@@ -27,10 +27,10 @@ enum EndpointFactory {
     }
 
     /// Logs in and lists the mailbox (STAT and UIDL), resolving the secret only when it is about to be used.
-    static func loginAndList(_ client: POP3Client, account: AccountConfig) async throws
-        -> (stat: (count: Int, size: Int), listing: UIDLListing) {
+    static func loginAndList(_ client: POP3Client, account: AccountConfig, onStat: ((count: Int, size: Int)) -> Void)
+        async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
         let secret = try SecretResolver.resolve(account)
         return try await client.loginAndList(credentials(for: account, secret: secret), method: authMethod(for: account),
-                                             allowPlaintextAuth: account.allowPlaintextAuth)
+                                             allowPlaintextAuth: account.allowPlaintextAuth, onStat: onStat)
     }
 }

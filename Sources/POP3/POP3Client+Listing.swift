@@ -10,8 +10,12 @@ extension POP3Client {
     ///
     /// A server whose capabilities after login do not include UIDL is refused: without it, a
     /// client that leaves mail on the server cannot tell which messages it already has.
-    public func loginAndList(_ credentials: Credentials, method: AuthMethod,
-                             allowPlaintextAuth: Bool) async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
+    ///
+    /// `onStat` gets STAT's reply as soon as it is read, before the listing: a long listing
+    /// takes a while, and the caller can start what STAT already tells it to.
+    public func loginAndList(_ credentials: Credentials, method: AuthMethod, allowPlaintextAuth: Bool,
+                             onStat: ((count: Int, size: Int)) -> Void = { _ in })
+        async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
         try await POP3Error.wrap {
             let capaSent = try await authenticate(credentials, method: method, allowPlaintextAuth: allowPlaintextAuth)
             if capaSent == nil && capabilities.pipelining {
@@ -19,23 +23,31 @@ extension POP3Client {
                 try await transport.send([.capa, .stat, .uidl(nil)])
                 try await readCapabilities(status: try await transport.readStatusLine(for: POP3Command.capa.description))
                 try requireUIDL()
-                let stat = try accepted(try await transport.readStatusLine(for: POP3Command.stat.description), to: .stat,
-                                        phase: .transaction)
+                let stat = try ListingParser.parseStat(try accepted(try await transport.readStatusLine(
+                    for: POP3Command.stat.description), to: .stat, phase: .transaction).text)
+                onStat(stat)
                 let uidl = try accepted(try await transport.readStatusLine(for: POP3Command.uidl(nil).description),
                                         to: .uidl(nil), phase: .transaction)
-                return (try ListingParser.parseStat(stat.text), try await readUIDL(status: uidl))
+                return (stat, try await readUIDL(status: uidl))
             }
             try await learnCapabilitiesAfterLogin(capaSent: capaSent)
             try requireUIDL()
-            return try await statAndUIDL()
+            return try await statAndUIDL(onStat: onStat)
         }
     }
 
-    /// STAT and UIDL; a server that pipelines gets both in one write.
-    public func statAndUIDL() async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
-        guard capabilities.pipelining else { return (try await stat(), try await uidl()) }
+    /// STAT and UIDL; a server that pipelines gets both in one write. `onStat` as for `loginAndList`.
+    public func statAndUIDL(onStat: ((count: Int, size: Int)) -> Void = { _ in })
+        async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
+        guard capabilities.pipelining else {
+            let stat = try await self.stat()
+            onStat(stat)
+            return (stat, try await uidl())
+        }
         let replies = try await pipelined([.stat, .uidl(nil)])
-        return (try ListingParser.parseStat(replies[0].text), try await readUIDL(status: replies[1]))
+        let stat = try ListingParser.parseStat(replies[0].text)
+        onStat(stat)
+        return (stat, try await readUIDL(status: replies[1]))
     }
 
     private func requireUIDL() throws {

@@ -241,6 +241,34 @@ import Testing
             #expect(try Self.vaultHashes(setup.vault, account: "alice").count == 2)
             let again = try setup.run(["run", "--json"])
             #expect(try setup.accounts(again)["alice"]?["fetched"] as? Int == 0)
+            #expect(try setup.accounts(again)["alice"]?["duplicatedUIDLs"] as? Int == 1, "reported from the recognized listing")
+        }
+    }
+
+    /// A run that archived everything leaves its listing in the index, and the next run, listed
+    /// the same, fetches nothing without reading the index's view (`ListingShortcut`). Once the
+    /// index loses an entry (here by hand) it forgets that listing, and the message is fetched
+    /// again: the shortcut never leaves a listed message unarchived (DESIGN §4, invariant 4).
+    @Test func aRecognizedListingIsTrustedOnlyWhileTheIndexKeepsItsEntries() async throws {
+        try await Self.withSetup(users: [("alice", 12)]) { setup in
+            let shortcut = "the listing is the last complete run's"
+            #expect(try setup.run(["run"]).status == 0)
+            let recognized = try setup.run(["run", "--json", "-v"])
+            #expect(recognized.status == 0 && recognized.stderr.contains(shortcut), "\(recognized.stderr)")
+            #expect(try setup.accounts(recognized)["alice"]?["alreadyArchived"] as? Int == 12)
+
+            let forget = "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\n"
+                + "db.execute('DELETE FROM mailboxEntry WHERE rowid = (SELECT MIN(rowid) FROM mailboxEntry)')\ndb.commit()\n"
+            let deleted = try ProcessRunner.run(ProcessRunner.which("python3") ?? "/usr/bin/python3",
+                                                ["-c", forget, setup.vault + "/index.sqlite"])
+            #expect(deleted.status == 0, "\(deleted.stderr)")
+            let refetched = try setup.run(["run", "--json", "-v"])
+            #expect(refetched.status == 0 && !refetched.stderr.contains(shortcut), "\(refetched.stderr)")
+            let alice = try #require(try setup.accounts(refetched)["alice"])
+            #expect(alice["fetched"] as? Int == 1 && alice["reidentified"] as? Int == 1, "\(alice)")
+            #expect(Set(try Self.vaultHashes(setup.vault, account: "alice")) == Set(try Self.maildirHashes(setup.server, "alice")))
+            #expect(try Self.vaultHashes(setup.vault, account: "alice").count == 12)
+            #expect(try setup.run(["run", "-v"]).stderr.contains(shortcut), "recorded again by the complete run")
         }
     }
 

@@ -1,0 +1,65 @@
+import Archive
+import Synchronization
+
+/// The index's view of one account's mailbox (`VaultIndex.archivedMailbox`) for one session,
+/// read only once `ListingShortcut` says it is needed: when the index has no complete listing
+/// of the account, when STAT differs from it, or when the session asks for the view.
+final class MailboxView: Sendable {
+    private struct State {
+        var recorded: ListingSummary??
+        var stat: (count: Int, size: Int)?
+        var read: Task<ArchivedMailbox, Error>?
+    }
+
+    private let vault: VaultOpening
+    private let account: String
+    private let state = Mutex(State())
+    private let recordedRead: Task<ListingSummary?, Never>
+
+    /// Begins reading the account's complete listing, once the vault is open. An index that
+    /// cannot say counts as one without: the view is read, and its error is the session's.
+    init(vault: VaultOpening, account: String) {
+        (self.vault, self.account) = (vault, account)
+        let recordedRead = Task { try? await vault.vault.index.completeListing(account: account) }
+        self.recordedRead = recordedRead
+        Task { [self] in self.learn(recorded: await recordedRead.value) }
+    }
+
+    /// The index's complete listing of the account, if it has one.
+    var recorded: ListingSummary? {
+        get async { await recordedRead.value }
+    }
+
+    /// STAT's reply, as soon as it comes (before the listing).
+    func learn(stat: (count: Int, size: Int)) {
+        update(force: false) { $0.stat = stat }
+    }
+
+    /// The view: read now if it was not begun already.
+    func mailbox() async throws -> ArchivedMailbox {
+        guard let read = update(force: true, { _ in }) else { return try await vault.vault.index.archivedMailbox(account: account) }
+        return try await read.value
+    }
+
+    /// Waits for a read begun and not used (a session that failed): the index is not closed under it.
+    func settle() async {
+        _ = try? await state.withLock { $0.read }?.value
+    }
+
+    private func learn(recorded: ListingSummary?) {
+        update(force: false) { $0.recorded = .some(recorded) }
+    }
+
+    /// Applies what was learned and begins the read if it is now needed; returns the read, if begun.
+    @discardableResult
+    private func update(force: Bool, _ change: (inout State) -> Void) -> Task<ArchivedMailbox, Error>? {
+        let (vault, account) = (self.vault, self.account)
+        return state.withLock { state in
+            change(&state)
+            if state.read == nil, force || ListingShortcut.readsViewNow(recorded: state.recorded, stat: state.stat) {
+                state.read = Task { try await vault.vault.index.archivedMailbox(account: account) }
+            }
+            return state.read
+        }
+    }
+}
