@@ -5,21 +5,15 @@ import Testing
 @testable import Backup
 
 @Suite struct FetchPlannerTests {
-    private func listing(_ pairs: [(Int, String)]) -> UIDLListing {
-        var listing = UIDLListing()
-        listing.entries = pairs.map { UIDLEntry(number: $0.0, uidl: $0.1) }
-        return listing
-    }
-
     @Test func fetchesOnlyWhatTheVaultLacks() {
-        let plan = FetchPlanner.plan(listing: listing([(1, "a"), (2, "b"), (3, "c")]), archived: ArchivedMailbox(copies: ["a": 1, "c": 1]),
+        let plan = FetchPlanner.plan(listing: UIDLListing([(1, "a"), (2, "b"), (3, "c")]), archived: ArchivedMailbox(copies: ["a": 1, "c": 1]),
                                      sizes: [:], maxMessageBytes: nil)
         #expect(plan.fetch.map(\.uidl) == ["b"])
         #expect(plan.alreadyArchived == 2)
     }
 
     @Test func duplicateUIDLsAreFetchedUntilEveryCopyIsArchived() {
-        let server = listing([(1, "x"), (2, "x"), (3, "y")])
+        let server = UIDLListing([(1, "x"), (2, "x"), (3, "y")])
         #expect(FetchPlanner.plan(listing: server, archived: ArchivedMailbox(copies: [:]), sizes: [:], maxMessageBytes: nil).fetch.map(\.number) == [1, 2, 3])
         #expect(FetchPlanner.plan(listing: server, archived: ArchivedMailbox(copies: ["x": 1, "y": 1]), sizes: [:], maxMessageBytes: nil).fetch.map(\.number) == [1, 2])
         let done = FetchPlanner.plan(listing: server, archived: ArchivedMailbox(copies: ["x": 2, "y": 1]), sizes: [:], maxMessageBytes: nil)
@@ -27,7 +21,7 @@ import Testing
     }
 
     @Test func oversizedAndUnusableAreSkippedAndListed() {
-        var server = listing([(1, "a"), (2, "b")])
+        var server = UIDLListing([(1, "a"), (2, "b")])
         server.rejected = [RejectedListingLine(line: "3 \\x01", reason: "control characters")]
         let plan = FetchPlanner.plan(listing: server, archived: ArchivedMailbox(copies: [:]), sizes: [1: 10, 2: 5000], maxMessageBytes: 1000)
         #expect(plan.fetch.map(\.uidl) == ["a"])
@@ -37,7 +31,7 @@ import Testing
     /// A few new messages among many get their sizes one by one; many, or most of the mailbox, one LIST.
     @Test func sizesOfAFewAreAskedOneByOne() {
         func plan(fetching count: Int) -> FetchPlan {
-            FetchPlanner.plan(listing: listing((1...count).map { ($0, "u\($0)") }), archived: ArchivedMailbox(copies: [:]),
+            FetchPlanner.plan(listing: UIDLListing((1...count).map { ($0, "u\($0)") }), archived: ArchivedMailbox(copies: [:]),
                               sizes: [:], maxMessageBytes: nil)
         }
         #expect(FetchPlanner.listsEachPlanned(plan(fetching: 100), onServer: 10_100))
@@ -54,7 +48,7 @@ import Testing
         archived.add(uidl: "left", copies: 1, gone: false)
         archived.add(uidl: "back", copies: 1, gone: true)
         archived.add(uidl: "still-gone", copies: 1, gone: true)
-        let plan = FetchPlanner.plan(listing: listing([(1, "kept"), (2, "back"), (3, "new")]), archived: archived)
+        let plan = FetchPlanner.plan(listing: UIDLListing([(1, "kept"), (2, "back"), (3, "new")]), archived: archived)
         #expect(plan.listingChanges == ListingChanges(departed: ["left"], returned: ["back"]))
         #expect(plan.fetch.map(\.uidl) == ["new"] && plan.alreadyArchived == 2)
     }
@@ -65,7 +59,7 @@ import Testing
         archived.add(uidl: "x", copies: 1, gone: true)
         archived.add(uidl: "x", copies: 1, gone: false)
         #expect(archived.count == 1 && archived.copies(of: "x") == 2 && archived.present == ["x"])
-        let plan = FetchPlanner.plan(listing: listing([(1, "x"), (2, "x")]), archived: archived)
+        let plan = FetchPlanner.plan(listing: UIDLListing([(1, "x"), (2, "x")]), archived: archived)
         #expect(plan.fetch.isEmpty && plan.duplicatedUIDLs == 1 && plan.listingChanges == ListingChanges())
     }
 
@@ -78,7 +72,7 @@ import Testing
             archived.add(uidl: uidl, copies: 1, gone: false)
         }
         #expect(archived.count == 2 && archived.slotIndex().count == 1)
-        let inOrder = listing([(1, decomposed), (2, precomposed)].sorted { UIDLOrder.compare($0.1, $1.1) < 0 })
+        let inOrder = UIDLListing([(1, decomposed), (2, precomposed)].sorted { UIDLOrder.compare($0.1, $1.1) < 0 })
         var reversed = inOrder
         reversed.entries.reverse()
         for server in [inOrder, reversed] {

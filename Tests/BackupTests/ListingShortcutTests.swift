@@ -5,12 +5,6 @@ import Testing
 @testable import Backup
 
 @Suite struct ListingShortcutTests {
-    private func listing(_ pairs: [(Int, String)]) -> UIDLListing {
-        var listing = UIDLListing()
-        listing.entries = pairs.map { UIDLEntry(number: $0.0, uidl: $0.1) }
-        return listing
-    }
-
     private let recorded = ListingSummary(digest: Data([1, 2, 3]), count: 3, size: 3000, duplicatedUIDLs: 1)
 
     /// The view is read at once without a complete listing, at STAT when STAT differs from it,
@@ -25,7 +19,7 @@ import Testing
     }
 
     @Test func onlyTheSameDigestAndStatAreRecognized() {
-        let server = listing([(1, "a"), (2, "b"), (3, "b")])
+        let server = UIDLListing([(1, "a"), (2, "b"), (3, "b")])
         let digest = ListingShortcut.digest(of: server)
         var same = recorded
         same.digest = digest
@@ -45,12 +39,12 @@ import Testing
     /// Any change of a number, an id, the order or where one id ends and the next begins
     /// changes the digest.
     @Test func theDigestTellsListingsApart() {
-        let base = ListingShortcut.digest(of: listing([(1, "ab"), (2, "c")]))
-        #expect(ListingShortcut.digest(of: listing([(1, "ab"), (2, "c")])) == base)
+        let base = ListingShortcut.digest(of: UIDLListing([(1, "ab"), (2, "c")]))
+        #expect(ListingShortcut.digest(of: UIDLListing([(1, "ab"), (2, "c")])) == base)
         #expect(base.count == 32)
         for other in [[(1, "a"), (2, "bc")], [(2, "c"), (1, "ab")], [(1, "ab"), (3, "c")], [(1, "ab"), (2, "d")],
                       [(1, "ab")], [(1, "ab"), (2, "c"), (3, "")]] {
-            #expect(ListingShortcut.digest(of: listing(other)) != base, "\(other)")
+            #expect(ListingShortcut.digest(of: UIDLListing(other)) != base, "\(other)")
         }
     }
 }

@@ -39,6 +39,21 @@ import Testing
         })
     }
 
+    /// A server offering USER and PIPELINING that accepts any USER and PASS, and answers STAT
+    /// and UIDL together with `afterUIDL` once UIDL has arrived.
+    private func userPassServer(afterUIDL replies: String) throws -> ScriptedPOP3Server {
+        try ScriptedPOP3Server(respond: { line in
+            switch line.split(separator: " ").first.map(String.init) ?? "" {
+            case "CAPA": return [.send("+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n")]
+            case "USER", "PASS": return [.send("+OK\r\n")]
+            case "STAT": return []
+            case "UIDL": return [.send(replies)]
+            case "QUIT": return [.send("+OK bye\r\n"), .close]
+            default: return [.send("-ERR no\r\n")]
+            }
+        })
+    }
+
     @Test func afterALoginCAPASTATAndUIDLGoTogether() async throws {
         let server = try pipeliningServer()
         defer { server.stop() }
@@ -53,16 +68,7 @@ import Testing
 
     /// USER and PASS carry the CAPA that follows a login; STAT and UIDL go together once it is read.
     @Test func afterUSERAndPASSSTATAndUIDLGoTogether() async throws {
-        let server = try ScriptedPOP3Server(respond: { line in
-            switch line.split(separator: " ").first.map(String.init) ?? "" {
-            case "CAPA": return [.send("+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n")]
-            case "USER", "PASS": return [.send("+OK\r\n")]
-            case "STAT": return []
-            case "UIDL": return [.send("+OK 1 100\r\n+OK\r\n1 a\r\n.\r\n")]
-            case "QUIT": return [.send("+OK bye\r\n"), .close]
-            default: return [.send("-ERR no\r\n")]
-            }
-        })
+        let server = try userPassServer(afterUIDL: "+OK 1 100\r\n+OK\r\n1 a\r\n.\r\n")
         defer { server.stop() }
         let client = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger)
         let (stat, listing) = try await client.loginAndList(credentials, method: .user, allowPlaintextAuth: true)
@@ -75,15 +81,7 @@ import Testing
     /// ends, the caller has still been told what STAT said (`MailboxView` starts the index's read
     /// there when the mailbox changed).
     @Test func statIsHandedOverBeforeTheListing() async throws {
-        let server = try ScriptedPOP3Server(respond: { line in
-            switch line.split(separator: " ").first.map(String.init) ?? "" {
-            case "CAPA": return [.send("+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n")]
-            case "USER", "PASS": return [.send("+OK\r\n")]
-            case "STAT": return []
-            case "UIDL": return [.send("+OK 2 300\r\n+OK\r\n1 a\r\n")]
-            default: return [.send("-ERR no\r\n")]
-            }
-        })
+        let server = try userPassServer(afterUIDL: "+OK 2 300\r\n+OK\r\n1 a\r\n")
         defer { server.stop() }
         let endpoint = POP3Endpoint(host: "127.0.0.1", port: server.port, security: .none,
                                     timeouts: POP3Timeouts(connect: .seconds(5), reply: .seconds(1)))
