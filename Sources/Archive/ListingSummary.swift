@@ -1,6 +1,6 @@
 import Foundation
 
-/// What it takes to recognize a server's listing again: its digest (`ListingDigest` in Backup)
+/// What it takes to recognize a server's listing again: its digest (`ListingShortcut.digest` in Backup)
 /// and STAT's reply when it was read. The index keeps the last one a run archived completely
 /// (`VaultIndex.completeListing`), so that the next run, listed the same, knows it has nothing
 /// to fetch without reading the index's view of the mailbox.

@@ -10,8 +10,8 @@ import POP3Core
 /// the index forgets it when an entry of the account is removed or changes. A later listing with
 /// the same digest and the same STAT therefore lists only messages the vault holds, with the
 /// server states the index has: nothing to fetch, nothing to record but the time. With nothing
-/// new, reading and comparing the view (tens of thousands of rows) was about 2 ms of a 50 ms run,
-/// on two cores where Dovecot needs the other one.
+/// new, reading and comparing the view (one row per archived message) cost 2–4 ms of a 50–65 ms
+/// run on two cores where Dovecot needs the other one (docs/DECISIONS.md).
 ///
 /// When the listing may have changed, the view is read as early as that is known, beside the
 /// rest of the listing: at once when the index has no complete listing, when STAT's reply
@@ -28,7 +28,8 @@ enum ListingShortcut {
     }
 
     /// Whether the listing is the recorded complete one, so that nothing needs fetching.
-    static func applies(recorded: ListingSummary?, stat: (count: Int, size: Int), listing: UIDLListing, digest: Data) -> Bool {
+    static func applies(recorded: ListingSummary?, stat: (count: Int, size: Int), listing: UIDLListing,
+                        digest: Data) -> Bool {
         guard let recorded, listing.rejected.isEmpty else { return false }
         return recorded.count == stat.count && recorded.size == stat.size && recorded.digest == digest
     }

@@ -37,7 +37,9 @@ final class MailboxView: Sendable {
 
     /// The view: read now if it was not begun already.
     func mailbox() async throws -> ArchivedMailbox {
-        guard let read = update(force: true, { _ in }) else { return try await vault.vault.index.archivedMailbox(account: account) }
+        guard let read = update(force: true, { _ in }) else {
+            return try await vault.vault.index.archivedMailbox(account: account)
+        }
         return try await read.value
     }
 
