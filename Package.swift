@@ -88,7 +88,9 @@ let package = Package(
 
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Archive", "Config", "POP3Core", "TestSupport"]),
+        .testTarget(name: "BackupTests", dependencies: [
+            "Backup", "Archive", "Config", "POP3Core", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ArchiveTests", dependencies: [
             "Archive", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -24,19 +24,26 @@ struct AccountSession {
 
     /// Backs the account up; returns the session's QUIT, still on its way, and what it takes to
     /// recognize the listing next time. `lookup`: the server's addresses, if looked up ahead;
-    /// `early`: the connection, if begun ahead.
+    /// `early`: the connection, if begun ahead. Whatever happens, the index's reads for the
+    /// session are over when it returns (`MailboxView.settle`): the run may then close the index.
     func run(into report: inout AccountReport, lookup: HostLookup? = nil,
              early: EarlyConnection? = nil) async throws -> (closing: SessionClosing, listing: ListingSummary) {
-        let (vault, id, name) = (self.vault, account.id, account.name)
-        let view = MailboxView(vault: vault, account: id)
-        let client: POP3Client
+        let view = MailboxView(vault: vault, account: account.id)
         do {
-            client = try await POP3Client.connect(to: EndpointFactory.endpoint(for: account, defaults: defaults),
-                                                 logger: logger, lookup: lookup, early: early)
+            let outcome = try await run(into: &report, view: view, lookup: lookup, early: early)
+            await view.settle()
+            return outcome
         } catch {
             await view.settle()
             throw error
         }
+    }
+
+    private func run(into report: inout AccountReport, view: MailboxView, lookup: HostLookup?,
+                     early: EarlyConnection?) async throws -> (closing: SessionClosing, listing: ListingSummary) {
+        let (vault, id, name) = (self.vault, account.id, account.name)
+        let client = try await POP3Client.connect(to: EndpointFactory.endpoint(for: account, defaults: defaults),
+                                                  logger: logger, lookup: lookup, early: early)
         let recordingIndex: VaultIndex?
         var unrecordedListing: (changes: ListingChanges, at: Int64)?
         let summary: ListingSummary
@@ -77,7 +84,6 @@ struct AccountSession {
             }
         } catch {
             await client.abandon()
-            await view.settle()
             throw error
         }
         let closing = await SessionClosing(quitting: client, account: name, logger: logger)

@@ -9,6 +9,8 @@ final class MailboxView: Sendable {
         var recorded: ListingSummary??
         var stat: (count: Int, size: Int)?
         var read: Task<ArchivedMailbox, Error>?
+        /// Set by `settle`: the session is over, and no read may begin after it.
+        var settled = false
     }
 
     private let vault: VaultOpening
@@ -43,9 +45,21 @@ final class MailboxView: Sendable {
         return try await read.value
     }
 
-    /// Waits for a read begun and not used (a session that failed): the index is not closed under it.
+    /// Ends the view's part in the session: no read begins afterwards, and the reads begun are
+    /// waited for, so that the index is never closed under one (the run closes it once the last
+    /// account is recorded). Every session calls it before it returns or throws.
     func settle() async {
-        _ = try? await state.withLock { $0.read }?.value
+        let read = state.withLock { state in
+            state.settled = true
+            return state.read
+        }
+        _ = await recordedRead.value
+        _ = try? await read?.value
+    }
+
+    /// Whether the view's read has begun, and whether the session has settled (for tests).
+    var progress: (readBegun: Bool, settled: Bool) {
+        state.withLock { ($0.read != nil, $0.settled) }
     }
 
     private func learn(recorded: ListingSummary?) {
@@ -58,7 +72,8 @@ final class MailboxView: Sendable {
         let (vault, account) = (self.vault, self.account)
         return state.withLock { state in
             change(&state)
-            if state.read == nil, force || ListingShortcut.readsViewNow(recorded: state.recorded, stat: state.stat) {
+            if state.read == nil,
+               force || (!state.settled && ListingShortcut.readsViewNow(recorded: state.recorded, stat: state.stat)) {
                 state.read = Task { try await vault.vault.index.archivedMailbox(account: account) }
             }
             return state.read
