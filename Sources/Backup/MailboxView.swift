@@ -34,15 +34,12 @@ final class MailboxView: Sendable {
 
     /// STAT's reply, as soon as it comes (before the listing).
     func learn(stat: (count: Int, size: Int)) {
-        update(force: false) { $0.stat = stat }
+        update { $0.stat = stat }
     }
 
     /// The view: read now if it was not begun already.
     func mailbox() async throws -> ArchivedMailbox {
-        guard let read = update(force: true, { _ in }) else {
-            return try await vault.vault.index.archivedMailbox(account: account)
-        }
-        return try await read.value
+        try await state.withLock { beginRead(&$0) }.value
     }
 
     /// Ends the view's part in the session: no read begins afterwards, and the reads begun are
@@ -63,20 +60,25 @@ final class MailboxView: Sendable {
     }
 
     private func learn(recorded: ListingSummary?) {
-        update(force: false) { $0.recorded = .some(recorded) }
+        update { $0.recorded = .some(recorded) }
     }
 
-    /// Applies what was learned and begins the read if it is now needed; returns the read, if begun.
-    @discardableResult
-    private func update(force: Bool, _ change: (inout State) -> Void) -> Task<ArchivedMailbox, Error>? {
-        let (vault, account) = (self.vault, self.account)
-        return state.withLock { state in
+    /// Applies what was learned, and begins the read if it is now needed and the session goes on.
+    private func update(_ change: (inout State) -> Void) {
+        state.withLock { state in
             change(&state)
-            if state.read == nil,
-               force || (!state.settled && ListingShortcut.readsViewNow(recorded: state.recorded, stat: state.stat)) {
-                state.read = Task { try await vault.vault.index.archivedMailbox(account: account) }
+            if !state.settled, ListingShortcut.readsViewNow(recorded: state.recorded, stat: state.stat) {
+                _ = beginRead(&state)
             }
-            return state.read
         }
+    }
+
+    /// The read, begun now unless it was already.
+    private func beginRead(_ state: inout State) -> Task<ArchivedMailbox, Error> {
+        if let read = state.read { return read }
+        let (vault, account) = (self.vault, self.account)
+        let read = Task { try await vault.vault.index.archivedMailbox(account: account) }
+        state.read = read
+        return read
     }
 }

@@ -23,12 +23,7 @@ extension POP3Client {
                 try await transport.send([.capa, .stat, .uidl(nil)])
                 try await readCapabilities(status: try await transport.readStatusLine(for: POP3Command.capa.description))
                 try requireUIDL()
-                let stat = try ListingParser.parseStat(try accepted(try await transport.readStatusLine(
-                    for: POP3Command.stat.description), to: .stat, phase: .transaction).text)
-                onStat(stat)
-                let uidl = try accepted(try await transport.readStatusLine(for: POP3Command.uidl(nil).description),
-                                        to: .uidl(nil), phase: .transaction)
-                return (stat, try await readUIDL(status: uidl))
+                return try await readStatAndUIDL(onStat: onStat)
             }
             try await learnCapabilitiesAfterLogin(capaSent: capaSent)
             try requireUIDL()
@@ -44,10 +39,20 @@ extension POP3Client {
             onStat(stat)
             return (stat, try await uidl())
         }
-        let replies = try await pipelined([.stat, .uidl(nil)])
-        let stat = try ListingParser.parseStat(replies[0].text)
+        logger.trace("send", metadata: ["command": "STAT, UIDL (pipelined)"])
+        try await transport.send([.stat, .uidl(nil)])
+        return try await readStatAndUIDL(onStat: onStat)
+    }
+
+    /// The replies of a STAT and a UIDL already sent; STAT's is handed over before the listing is read.
+    private func readStatAndUIDL(onStat: ((count: Int, size: Int)) -> Void)
+        async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
+        let stat = try ListingParser.parseStat(try accepted(try await transport.readStatusLine(
+            for: POP3Command.stat.description), to: .stat, phase: .transaction).text)
         onStat(stat)
-        return (stat, try await readUIDL(status: replies[1]))
+        let uidl = try accepted(try await transport.readStatusLine(for: POP3Command.uidl(nil).description),
+                                to: .uidl(nil), phase: .transaction)
+        return (stat, try await readUIDL(status: uidl))
     }
 
     private func requireUIDL() throws {
