@@ -41,7 +41,7 @@ public struct MboxrdQuoter: Sendable {
             let here = raw.loadUnaligned(fromByteOffset: index, as: SIMD32<UInt8>.self)
             let next = raw.loadUnaligned(fromByteOffset: index + 1, as: SIMD32<UInt8>.self)
             let candidates = (here .== lineFeeds) .& ((next .== capitalF) .| (next .== greaterThan))
-            if any(candidates) {
+            if Self.anyLaneIsSet(candidates) {
                 for lane in 0..<32 where candidates[lane] && lineIsQuotable(bytes, from: index + lane + 1, length: length) {
                     return true
                 }
@@ -53,6 +53,15 @@ public struct MboxrdQuoter: Sendable {
             index += 1
         }
         return false
+    }
+
+    /// Whether any lane of `mask` is set, from its 32 bytes read as four words. The standard
+    /// `any(_:)` is a call here, which finds the lanes' minimum in five SSE2 steps (SSE2 is all a
+    /// release build may assume): 5% of a first backup's CPU (`perf record`, 10,000 messages).
+    @inline(__always)
+    private static func anyLaneIsSet(_ mask: SIMDMask<SIMD32<Int8>>) -> Bool {
+        let words = unsafeBitCast(mask, to: SIMD4<UInt64>.self)
+        return words[0] | words[1] | words[2] | words[3] != 0
     }
 
     /// Whether the line starting at `start` begins `>*From ` within the first `length` bytes.
