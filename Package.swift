@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "popvault",
-    platforms: [.macOS(.v13)],
+    // Built and tested on Linux (Debian 12, Swift 6.3). Linux-only calls sit behind
+    // `#if canImport(Glibc)`, so a port to macOS 15 (for Mutex and Atomic) is a small step.
     products: [
         .executable(name: "popvault", targets: ["PopVaultCLI"]),
         .executable(name: "popvault-lab", targets: ["PopVaultLab"]),
@@ -26,15 +27,17 @@ let package = Package(
         // mail, producing the same standard deflate streams.
         .systemLibrary(name: "CISAL", path: "Sources/CISAL", pkgConfig: "libisal",
                        providers: [.apt(["libisal-dev"])]),
-        // One option of SQLite's that only its variadic sqlite3_db_config sets (VaultIndex).
-        .systemLibrary(name: "CSQLiteOptions", path: "Sources/CSQLiteOptions", pkgConfig: "sqlite3",
-                       providers: [.apt(["libsqlite3-dev"])]),
 
-        // POP3: a pure protocol core (commands, reply parsing, dot-unstuffing, session state)
-        // and a thin SwiftNIO edge that drives it over TCP/TLS.
+        // `%XX` and hex spellings shared by the account ids, the member headers and the
+        // certificate pins, and the sanitizing of outside text before it reaches a terminal.
+        .target(name: "Escaping", dependencies: []),
+
+        // POP3: a pure protocol core (commands, reply parsing and classification, dot-unstuffing
+        // and framing, capabilities, login planning) and a thin SwiftNIO edge that drives it
+        // over TCP/TLS and keeps the session's state.
         .target(name: "POP3Core", dependencies: []),
         .target(name: "POP3", dependencies: [
-            "POP3Core",
+            "POP3Core", "Escaping",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
@@ -45,12 +48,12 @@ let package = Package(
         ]),
 
         .target(name: "Config", dependencies: [
-            "TOMLKit",
+            "TOMLKit", "Escaping",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .target(name: "Archive", dependencies: [
-            "CZlib", "CISAL", "CSQLiteOptions",
+            "CZlib", "CISAL", "Escaping",
             .product(name: "GRDB", package: "GRDB.swift"),
             // SQLite's C API, for the one read that steps rows itself (VaultIndex.archivedMailbox).
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -59,14 +62,15 @@ let package = Package(
         ]),
 
         .target(name: "Backup", dependencies: [
-            "POP3", "POP3Core", "Archive", "Config",
+            "POP3", "POP3Core", "Archive", "Config", "Escaping",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "PopVaultCLI", dependencies: [
-            "Backup", "Archive", "Config",
+            "Backup", "Archive", "Config", "Escaping",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

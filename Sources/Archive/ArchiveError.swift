@@ -6,15 +6,15 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAVault(String)
     case unsupportedFormat(String)
     case notFound(String)
+    /// A directory or file is not safe to write (another owner, writable by others, a symlink).
+    case unsafe(String)
 
     public var description: String {
         switch self {
         case .io(let m): return "I/O error: \(m)"
         case .corrupt(let m): return "damaged data: \(m)"
-        case .locked(let m): return m
-        case .notAVault(let m): return m
-        case .unsupportedFormat(let m): return m
-        case .notFound(let m): return m
+        case .unsafe(let m): return "refusing an unsafe vault: \(m)"
+        case .locked(let m), .notAVault(let m), .unsupportedFormat(let m), .notFound(let m): return m
         }
     }
 }

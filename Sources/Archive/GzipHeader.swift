@@ -4,10 +4,16 @@ enum GzipHeader {
     static let magic: [UInt8] = [0x1F, 0x8B, 0x08, 0x04]
     /// Fixed part (10) + XLEN (2) + subfield id and length (4).
     static let fixedLength = 16
+    /// The most metadata one subfield holds: XLEN is 16 bits and includes the subfield's 4-byte head.
+    static let maximumPayload = 65_535 - 4
 
-    static func encode(_ metadata: MemberMetadata) -> [UInt8] {
+    /// The header for `metadata`; nil when its encoded metadata does not fit a gzip header
+    /// (which a writer prevents by bounding the account and UIDL, and a reader meets only in a
+    /// tampered member).
+    static func encode(_ metadata: MemberMetadata) -> [UInt8]? {
         let payload = metadata.encoded()
-        let subfieldLength = payload.count
+        guard payload.count <= maximumPayload else { return nil }
+        let subfieldLength = UInt16(payload.count)
         let xlen = subfieldLength + 4
         let mtime = UInt32(truncatingIfNeeded: metadata.archivedAt)
         var header: [UInt8] = magic

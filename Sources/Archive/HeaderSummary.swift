@@ -1,6 +1,7 @@
-/// The header fields the index keeps for search, restore filters and retention: Date, From,
-/// To, Subject and Message-ID, read from the start of a canonical message. Pure; tolerant of
-/// anything (missing fields, 8-bit bytes, folded lines).
+/// What the index keeps of a message for search, restore filters and retention: its Date,
+/// From, To, Subject and Message-ID, with RFC 2047 encoded words decoded, and the first few KB
+/// of its text. Read from the start of the canonical message (`prefixLimit` bytes). Pure;
+/// tolerant of anything (missing fields, 8-bit bytes, folded lines, broken MIME).
 public struct HeaderSummary: Sendable, Equatable {
     public var date: String?
     /// The Date header as Unix seconds, when it parses.
@@ -9,43 +10,26 @@ public struct HeaderSummary: Sendable, Equatable {
     public var to: String?
     public var subject: String?
     public var messageID: String?
+    /// The start of the message's readable text (`BodyText`), for the search index.
+    public var body: String?
 
     public init() {}
 
-    /// How many leading bytes of a message are kept for parsing its header.
+    /// How many leading bytes of a message are kept for its summary.
     public static let prefixLimit = 64 * 1024
 
-    public static func parse(_ bytes: some Collection<UInt8>) -> HeaderSummary {
+    public static func parse(_ bytes: some RandomAccessCollection<UInt8>) -> HeaderSummary {
+        let message = Array(bytes.prefix(prefixLimit))
+        let headers = HeaderFields(message)
         var summary = HeaderSummary()
-        var fields: [(String, String)] = []
-        // Only the header block: up to the first empty line.
-        var header = Array(bytes)
-        if let end = header.indices.first(where: { $0 > 0 && header[$0] == 10 && header[$0 - 1] == 10 }) {
-            header.removeSubrange(end...)
-        }
-        for rawLine in String(decoding: header, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.isEmpty { break }
-            if let first = line.first, first == " " || first == "\t", !fields.isEmpty {
-                fields[fields.count - 1].1 += " " + trimmed(line)
-            } else if let colon = line.firstIndex(of: ":") {
-                fields.append((line[..<colon].lowercased(), trimmed(line[line.index(after: colon)...])))
-            }
-        }
-        func first(_ name: String) -> String? {
-            fields.first { $0.0 == name }.map { String($0.1.prefix(1000)) }
-        }
-        summary.date = first("date")
-        summary.from = first("from")
-        summary.to = first("to")
-        summary.subject = first("subject")
-        summary.messageID = first("message-id")
+        summary.date = headers.first("date")
+        summary.from = headers.first("from").map(EncodedWords.decode)
+        summary.to = headers.first("to").map(EncodedWords.decode)
+        summary.subject = headers.first("subject").map(EncodedWords.decode)
+        summary.messageID = headers.first("message-id")
         summary.dateTime = summary.date.flatMap(MessageDate.parse)
+        summary.body = BodyText.extract(body: message[headers.bodyStart..<min(message.count, headers.bodyStart + BodyText.scannedBytes)],
+                                       headers: headers)
         return summary
-    }
-
-    /// Without leading and trailing spaces and tabs.
-    private static func trimmed(_ text: Substring) -> String {
-        String(text.trimming { $0 == " " || $0 == "\t" })
     }
 }

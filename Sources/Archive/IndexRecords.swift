@@ -31,6 +31,18 @@ public struct MessageRecord: Codable, Sendable, FetchableRecord, PersistableReco
     public var toAddress: String?
     public var subject: String?
     public var messageId: String?
+
+    init(contentHash: String, segmentId: Int64, offset: Int64, memberLength: Int64, canonicalLength: Int64,
+         archivedAt: Int64, summary: HeaderSummary) {
+        (self.contentHash, self.segmentId, self.offset, self.memberLength) = (contentHash, segmentId, offset, memberLength)
+        (self.canonicalLength, self.archivedAt) = (canonicalLength, archivedAt)
+        (date, dateTime, fromAddress, toAddress) = (summary.date, summary.dateTime.map(Int64.init), summary.from, summary.to)
+        (subject, messageId) = (summary.subject, summary.messageID)
+    }
+
+    /// The Date header's time where it parsed, else the time the message was archived: the
+    /// time restore filters by and gives a restored file.
+    public var effectiveTime: Int64 { dateTime ?? archivedAt }
 }
 
 /// A message as a server listed it: (account, UIDL) → content. Duplicate UIDLs with different

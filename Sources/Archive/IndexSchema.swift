@@ -2,7 +2,8 @@ import GRDB
 
 /// The index schema. A migration, once shipped, is never edited: add a new one.
 enum IndexSchema {
-    static var migrator: DatabaseMigrator {
+    /// `vaultRoot`: where the segments are, for migrations that re-read messages.
+    static func migrator(vaultRoot: String) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.create(table: "segment") { t in
@@ -101,6 +102,65 @@ enum IndexSchema {
                 END;
                 """)
         }
+        // The search index: decoded header fields and the start of each message's text
+        // (`HeaderSummary`), in an FTS5 table of its own, which replaces v1's `messageSearch`
+        // over the raw fields. The header fields of every message are derived again from its
+        // stored bytes, with RFC 2047 words decoded and the Date forms real mail has. v4's
+        // complete listing goes: a run reads the index's view of the mailbox every time.
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: """
+                DROP TRIGGER mailboxEntry_removal_forgets_complete_listing;
+                DROP TRIGGER mailboxEntry_change_forgets_complete_listing;
+                ALTER TABLE account DROP COLUMN completeListingDigest;
+                ALTER TABLE account DROP COLUMN completeListingCount;
+                ALTER TABLE account DROP COLUMN completeListingSize;
+                ALTER TABLE account DROP COLUMN completeListingDuplicates;
+                """)
+            try db.dropFTS5SynchronizationTriggers(forTable: "messageSearch")
+            try db.execute(sql: "DROP TABLE messageSearch")
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE messageText USING fts5(
+                    contentHash UNINDEXED, fromAddress, toAddress, subject, body,
+                    tokenize = 'unicode61 remove_diacritics 2')
+                """)
+            try SearchFields.rederive(db, vaultRoot: vaultRoot)
+        }
         return migrator
+    }
+}
+
+/// Derives the searchable fields of every message in the index again from its stored bytes
+/// (migration v5). A message that cannot be read keeps the fields it had and gets no text.
+enum SearchFields {
+    static func rederive(_ db: Database, vaultRoot: String) throws {
+        let segments = Dictionary(try SegmentRecord.fetchAll(db).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let update = try db.makeStatement(sql: """
+            UPDATE message SET date = ?, dateTime = ?, fromAddress = ?, toAddress = ?, subject = ?, messageId = ?
+            WHERE contentHash = ?
+            """)
+        let text = try db.makeStatement(sql: "INSERT INTO messageText (contentHash, fromAddress, toAddress, subject, body) VALUES (?, ?, ?, ?, ?)")
+        var scanner: (id: Int64, scanner: MemberScanner)?
+        let messages = try MessageRecord.order(Column("segmentId"), Column("offset")).fetchCursor(db)
+        while let message = try messages.next() {
+            var summary = HeaderSummary()
+            summary.date = message.date
+            summary.dateTime = message.dateTime.map(Int.init)
+            summary.from = message.fromAddress
+            summary.to = message.toAddress
+            summary.subject = message.subject
+            summary.messageID = message.messageId
+            if let segment = segments[message.segmentId], SegmentName.id(of: segment.name) == segment.id {
+                if scanner?.id != segment.id {
+                    scanner = (try? MemberScanner(path: vaultRoot + "/segments/" + segment.name,
+                                                  limit: segment.length ?? segment.committedLength)).map { (segment.id, $0) }
+                }
+                if let prefix = try scanner?.scanner.readPrefix(at: message.offset, count: HeaderSummary.prefixLimit) {
+                    summary = HeaderSummary.parse(prefix)
+                }
+            }
+            try update.execute(arguments: [summary.date, summary.dateTime, summary.from, summary.to, summary.subject,
+                                           summary.messageID, message.contentHash])
+            try text.execute(arguments: [message.contentHash, summary.from, summary.to, summary.subject, summary.body])
+        }
     }
 }

@@ -35,7 +35,7 @@ final class MemberEncoder {
         canonicalLength = 0
         prefix.removeAll(keepingCapacity: true)
         deflater.reset()
-        try segment.append(GzipHeader.encode(placeholder))
+        try segment.append(Self.header(placeholder))
         try deflate(Array(Self.fromLine(archivedAt).utf8), in: segment, finish: false)
     }
 
@@ -67,7 +67,7 @@ final class MemberEncoder {
         var metadata = placeholder
         metadata.contentHash = hash
         metadata.canonicalLength = canonicalLength
-        try segment.patch(at: start, with: GzipHeader.encode(metadata))
+        try segment.patch(at: start, with: Self.header(metadata))
         return metadata
     }
 
@@ -75,7 +75,7 @@ final class MemberEncoder {
     func writeMapping(_ metadata: MemberMetadata, in segment: SegmentFile) throws {
         start = segment.length
         deflater.reset()
-        try segment.append(GzipHeader.encode(metadata))
+        try segment.append(Self.header(metadata))
         try segment.appending { try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, into: &$0) }
         try segment.append(Self.trailer(crc: 0, size: 0))
     }
@@ -88,6 +88,16 @@ final class MemberEncoder {
         crc = CRC32.update(crc, raw)
         uncompressedSize &+= UInt32(truncatingIfNeeded: raw.count)
         try segment.appending { try deflater.compress(raw, finish: finish, into: &$0) }
+    }
+
+    /// The member header for `metadata`; the account and UIDL are bounded before they get here
+    /// (config validation, the listing parser), so a header too long is a caller's bug, reported.
+    private static func header(_ metadata: MemberMetadata) throws -> [UInt8] {
+        guard let header = GzipHeader.encode(metadata) else {
+            throw ArchiveError.io("the account id and UIDL of a message are too long for a member header (\(metadata.account.utf8.count) "
+                + "and \(metadata.uidl.utf8.count) bytes)")
+        }
+        return header
     }
 
     static func trailer(crc: UInt32, size: UInt32) -> [UInt8] {

@@ -1,9 +1,10 @@
-import Foundation
+import Escaping
 
 /// The metadata a segment member carries in its gzip FEXTRA subfield (`SI1 SI2` = `P V`), so
 /// the index can be rebuilt from segments alone. Encoded as `key=value` lines of ASCII with
 /// fixed-width numeric fields, so the writer can reserve the space before it knows the hash
-/// and fill it in afterwards. Values are percent-escaped (`%`, LF, CR, `=` and non-ASCII).
+/// and fill it in afterwards. The account and UIDL are `%XX`-escaped (bytes below 0x20, from
+/// 0x7F, `%` and `=`).
 ///
 ///     v=1            format version
 ///     k=blob|map     a stored message, or a mapping that adds no bytes
@@ -56,12 +57,23 @@ public struct MemberMetadata: Sendable, Equatable {
         }
         guard fields["v"] == "\(version)" else { throw .malformed("unknown metadata version \(fields["v"] ?? "none")") }
         guard let kind = fields["k"].flatMap(Kind.init(rawValue:)),
-              let hash = fields["h"], hash.count == 64, hash.allSatisfy(\.isHexDigit),
-              let length = fields["n"].flatMap({ Int($0) }), let time = fields["t"].flatMap({ Int($0) }),
+              let hash = fields["h"], isContentHash(hash),
+              let length = fields["n"].flatMap(number), let time = fields["t"].flatMap(number),
               let account = fields["a"].map(unescape), let uidl = fields["u"].map(unescape) else {
             throw .malformed("missing or invalid field")
         }
         return MemberMetadata(kind: kind, contentHash: hash, canonicalLength: length, archivedAt: time, account: account, uidl: uidl)
+    }
+
+    /// Whether `text` is a SHA-256 as the vault writes it: 64 lower-case hex digits.
+    public static func isContentHash(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// A fixed-width field's value: digits only, and within what this machine counts.
+    private static func number(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(text)
     }
 
     private static func padded(_ value: Int) -> String {
@@ -70,29 +82,10 @@ public struct MemberMetadata: Sendable, Equatable {
     }
 
     static func escape(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            if byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "=") {
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" + hex : hex)
-            } else {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            }
-        }
-        return out
+        PercentEscaping.escape(text) { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "=") }
     }
 
     static func unescape(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        PercentEscaping.unescape(text)
     }
 }

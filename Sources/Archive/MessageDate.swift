@@ -1,8 +1,8 @@
 /// Parses an RFC 5322 §3.3 date-time into Unix seconds: `[Day,] d Mon yyyy hh:mm[:ss] zone`,
 /// with the obsolete forms of §4.3 (two- and three-digit years, the zone names UT, GMT and the
-/// US ones, military letters, which count as -0000) and comments in parentheses. Pure and
-/// allocation-free; runs once per stored message, where Foundation's DateFormatter cost more
-/// than compressing the message.
+/// US ones, military letters, which count as -0000) and comments in parentheses, and what real
+/// mail has besides (no comma after the day name, `GMT+0100`, `+01:00`). Pure and linear; runs
+/// once per stored message.
 enum MessageDate {
     static func parse(_ text: some StringProtocol) -> Int? {
         var scanner = Scanner(Array(text.utf8))
@@ -10,7 +10,7 @@ enum MessageDate {
         if scanner.peekLetter() {
             scanner.skipWord()  // the weekday
             scanner.skipSpaceAndComments()
-            guard scanner.take(UInt8(ascii: ",")) else { return nil }
+            _ = scanner.take(UInt8(ascii: ","))
             scanner.skipSpaceAndComments()
         }
         guard let day = scanner.number(maxDigits: 2), (1...31).contains(day) else { return nil }
@@ -110,20 +110,42 @@ enum MessageDate {
             return months.firstIndex { Array($0.utf8) == name }.map { $0 + 1 }
         }
 
-        /// The zone as seconds east of UTC; a missing or unknown zone counts as UTC (-0000).
+        /// The zone as seconds east of UTC: `+hhmm`, a name (UT, GMT, the US zones; an unknown
+        /// one or none counts as UTC, -0000), or a name with an offset after it (`GMT+0100`).
         mutating func zoneOffset() -> Int? {
             if let sign = current, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
-                position += 1
-                let start = position
-                guard let value = number(maxDigits: 4), position - start == 4, value % 100 < 60 else { return nil }
-                let seconds = (value / 100) * 3600 + (value % 100) * 60
-                return sign == UInt8(ascii: "-") ? -seconds : seconds
+                return numericOffset()
             }
             let start = position
             skipWord()
             let name = String(decoding: bytes[start..<position], as: UTF8.self).uppercased()
             let hours = ["EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7]
+            if (name == "GMT" || name == "UT" || name == "UTC"), let sign = current, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                return numericOffset()
+            }
             return (hours[name] ?? 0) * 3600
+        }
+
+        /// `+hhmm` or `-hhmm` (also `+hh:mm` and `+h`/`+hh`, which real mail has).
+        private mutating func numericOffset() -> Int? {
+            guard let sign = current else { return nil }
+            position += 1
+            let start = position
+            guard var value = number(maxDigits: 4) else { return nil }
+            switch position - start {
+            case 1, 2:
+                if take(UInt8(ascii: ":")) {
+                    guard let minutes = number(maxDigits: 2) else { return nil }
+                    value = value * 100 + minutes
+                } else {
+                    value *= 100
+                }
+            case 4: break
+            default: return nil
+            }
+            guard value % 100 < 60, value / 100 < 24 else { return nil }
+            let seconds = (value / 100) * 3600 + (value % 100) * 60
+            return sign == UInt8(ascii: "-") ? -seconds : seconds
         }
 
         private static func isLetter(_ byte: UInt8) -> Bool {

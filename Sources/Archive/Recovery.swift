@@ -1,82 +1,111 @@
 import Foundation
 
-/// Crash recovery, run when a vault is opened for writing. A segment still "open" belonged to a
-/// writer that did not finish: members after its last committed batch are adopted if they are
-/// complete and intact (their metadata says where they belong), the torn rest is cut off, and
-/// the segment is sealed. Segment files the index does not know (a crash right after creating
-/// one) are treated the same way.
+/// Crash recovery, run when a vault is opened for writing. A segment the index records as
+/// `open` was being written by a run that did not finish: the members after its last committed
+/// batch are adopted if they are complete and intact (their metadata says where they belong),
+/// the torn rest is cut off, and the segment is sealed.
+///
+/// Recovery touches nothing else. It works only on segments the index records as open, by the
+/// names the index gives, and only on regular files this user owns; a file the index does not
+/// know, a symlink or a file of another owner is never modified or removed (`verify` reports
+/// it, `reindex --quarantine` sets it aside).
 struct Recovery {
     let vault: Vault
 
-    func run() throws {
-        let index = vault.index
-        var known = Set(try index.segments().map(\.name))
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: vault.segmentsDirectory)) ?? [])
-            .filter { $0.hasSuffix(".mbox.gz") }.sorted()
-        for name in files where !known.contains(name) {
-            guard let id = Int64(name.prefix { $0.isNumber }) else { continue }
-            try index.registerSegment(id: id, name: name, now: Int64(Date().timeIntervalSince1970))
-            known.insert(name)
-        }
-        for segment in try index.segments() where segment.state == "open" {
-            try recover(segment)
+    /// What recovery would do to one open segment.
+    struct Plan: Sendable {
+        let segment: SegmentRecord
+        /// Nil when the file cannot be recovered; the reason is in `problem`.
+        let adopted: [PendingEntry]
+        let validLength: Int64
+        let fileLength: Int64
+        let problem: String?
+
+        var description: String {
+            if let problem { return "segment \(segment.name) was left open by a run that did not finish, and cannot be recovered: \(problem)" }
+            return "segment \(segment.name) was left open by a run that did not finish: \(adopted.count) intact members "
+                + "after its last commit are to be adopted" + (fileLength > validLength ? ", and \(fileLength - validLength) bytes of a torn write cut off" : "")
         }
     }
 
-    private func recover(_ segment: SegmentRecord) throws {
-        let path = vault.segmentPath(segment.name)
-        guard FileManager.default.fileExists(atPath: path) else {
-            if segment.committedLength == 0 {
-                try vault.index.deleteSegment(id: segment.id)
-                return
+    /// Recovers every open segment; returns a line for each one recovered.
+    func run() throws -> [String] {
+        var notes: [String] = []
+        for plan in try plans() {
+            if let problem = plan.problem { throw ArchiveError.unsafe("cannot recover segment \(plan.segment.name): \(problem)") }
+            try apply(plan)
+            if !plan.adopted.isEmpty || plan.fileLength != plan.validLength {
+                notes.append("recovered segment \(plan.segment.name): adopted \(plan.adopted.count) messages, kept \(plan.validLength) bytes")
             }
-            throw ArchiveError.corrupt("segment \(path) is missing but the index has committed messages in it; "
-                + "restore it from a backup, or run `popvault reindex` to index what remains")
+        }
+        return notes
+    }
+
+    /// What recovery would do, changing nothing (for `verify`).
+    func plans() throws -> [Plan] {
+        try vault.index.segments().filter { $0.state == "open" }.map(plan)
+    }
+
+    private func plan(_ segment: SegmentRecord) throws -> Plan {
+        let path = try vault.segmentPath(segment.name)
+        guard FileSafety.exists(path) else {
+            let problem = segment.committedLength == 0 ? nil
+                : "the file is missing but the index has committed messages in it; restore it from a backup, or run `popvault reindex`"
+            return Plan(segment: segment, adopted: [], validLength: 0, fileLength: 0, problem: problem)
+        }
+        if let problem = FileSafety.fileProblem(path) {
+            return Plan(segment: segment, adopted: [], validLength: 0, fileLength: 0, problem: problem + "; it was left untouched")
         }
         let scanner = try MemberScanner(path: path)
+        guard scanner.fileLength >= segment.committedLength else {
+            return Plan(segment: segment, adopted: [], validLength: 0, fileLength: scanner.fileLength,
+                        problem: "it is shorter (\(scanner.fileLength) bytes) than its committed \(segment.committedLength) bytes; run `popvault reindex`")
+        }
         var offset = segment.committedLength
         var adopted: [PendingEntry] = []
-        var accounts: [String: String] = [:]
-        while true {
-            guard case .success(let member) = try scanner.readMember(at: offset), member.isIntact else { break }
+        while case .success(let member) = try scanner.readMember(at: offset), member.isIntact {
             adopted.append(Self.entry(for: member, segmentId: segment.id))
-            accounts[member.metadata.account] = member.metadata.account
             offset += member.length
         }
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        if fd >= 0 {
-            ftruncate(fd, off_t(offset))
-            fsync(fd)
-            close(fd)
+        return Plan(segment: segment, adopted: adopted, validLength: offset, fileLength: scanner.fileLength, problem: nil)
+    }
+
+    private func apply(_ plan: Plan) throws {
+        let segment = plan.segment
+        let path = try vault.segmentPath(segment.name)
+        guard FileSafety.exists(path) else {
+            try vault.index.deleteSegment(id: segment.id)
+            return
         }
-        if !adopted.isEmpty || offset != segment.committedLength {
-            vault.logger.notice("recovered an unfinished segment", metadata: [
-                "segment": "\(segment.name)", "adopted": "\(adopted.count)", "validBytes": "\(offset)"])
-        }
-        // A mapping whose content never made it to disk (its writer crashed first) is left out:
+        let fd = try FileSafety.open(path, O_WRONLY)
+        let cut = ftruncate(fd, off_t(plan.validLength)) == 0 && fsync(fd) == 0
+        close(fd)
+        guard cut else { throw ArchiveError.io("cannot cut \(path) to \(plan.validLength) bytes: \(String(cString: strerror(errno)))") }
+        // A mapping whose content never reached the disk (its writer crashed first) is left out:
         // the next run fetches that message again.
-        let adoptedContent = Set(adopted.compactMap { $0.message?.contentHash })
-        adopted = try adopted.filter { entry in
+        let adoptedContent = Set(plan.adopted.compactMap { $0.message?.contentHash })
+        let adopted = try plan.adopted.filter { entry in
             try entry.message != nil || adoptedContent.contains(entry.contentHash) || vault.index.hasMessage(entry.contentHash)
         }
         let knownAccounts = Set(try vault.index.accounts().map(\.id))
-        try vault.index.commit(adopted, accountNames: accounts.filter { !knownAccounts.contains($0.key) },
-                               segmentId: segment.id, committedLength: offset)
-        try SegmentSealer.seal(id: segment.id, path: path, length: offset, index: vault.index)
+        let accounts = Dictionary(adopted.map { ($0.account, $0.account) }, uniquingKeysWith: { first, _ in first })
+            .filter { !knownAccounts.contains($0.key) }
+        try vault.index.commit(adopted, accountNames: accounts,
+                               committedLengths: [CommittedLength(segmentId: segment.id, length: plan.validLength)])
+        try SegmentSealer.seal(id: segment.id, path: path, length: plan.validLength, index: vault.index)
     }
 
     /// The index entry a scanned member stands for (used by recovery and reindex).
     static func entry(for member: ScannedMember, segmentId: Int64) -> PendingEntry {
         let metadata = member.metadata
         var entry = PendingEntry(account: metadata.account, uidl: metadata.uidl, contentHash: metadata.contentHash,
-                                 message: nil, copies: 1, seenAt: Int64(metadata.archivedAt))
+                                 message: nil, searchBody: nil, copies: 1, seenAt: Int64(metadata.archivedAt))
         if metadata.kind == .blob {
             let summary = HeaderSummary.parse(member.prefix)
             entry.message = MessageRecord(contentHash: metadata.contentHash, segmentId: segmentId, offset: member.offset,
                                           memberLength: member.length, canonicalLength: Int64(metadata.canonicalLength),
-                                          archivedAt: Int64(metadata.archivedAt), date: summary.date,
-                                          dateTime: summary.dateTime.map(Int64.init), fromAddress: summary.from,
-                                          toAddress: summary.to, subject: summary.subject, messageId: summary.messageID)
+                                          archivedAt: Int64(metadata.archivedAt), summary: summary)
+            entry.searchBody = summary.body
         }
         return entry
     }

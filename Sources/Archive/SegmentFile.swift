@@ -6,9 +6,8 @@ import Foundation
 /// member currently being written may be patched or cut off — never a committed byte.
 ///
 /// The segment's SHA-256, recorded when it is sealed, is worked out as it grows: the writer
-/// `settle()`s the bytes it has decided on, and they are hashed then, mostly from the buffer.
-/// Reading a quarter-gigabyte segment back at the seal cost a third of a second at the end of
-/// every run that filled one.
+/// `settle()`s the bytes it has decided on, and they are hashed then, mostly from the buffer,
+/// instead of reading a quarter-gigabyte file back at the seal.
 final class SegmentFile {
     let id: Int64
     let name: String
@@ -30,23 +29,18 @@ final class SegmentFile {
     /// The logical length: written plus buffered bytes.
     var length: Int64 { bufferStart + Int64(buffer.count) }
 
-    /// Creates the file; fails if it exists (a process never appends to a segment it did not open).
+    /// Creates the file; fails if anything has that name (a process never appends to a segment
+    /// it did not create, nor follows a symlink someone placed there).
     init(id: Int64, directory: String) throws {
         self.id = id
-        name = SegmentFile.name(for: id)
+        name = SegmentName.make(id)
         path = directory + "/" + name
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ArchiveError.io("cannot create segment \(path): \(String(cString: strerror(errno)))") }
+        fd = try FileSafety.open(path, O_RDWR | O_CREAT | O_EXCL)
         buffer.reserveCapacity(Self.flushThreshold + 128 * 1024)
         try fsyncDirectory(directory)
     }
 
     deinit { close(fd) }
-
-    static func name(for id: Int64) -> String {
-        let digits = String(id)
-        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits + ".mbox.gz"
-    }
 
     func append(_ bytes: [UInt8]) throws {
         changedSinceSync = true
@@ -137,12 +131,4 @@ final class SegmentFile {
         guard fsync(fd) == 0 else { throw ArchiveError.io("cannot fsync \(path): \(String(cString: strerror(errno)))") }
         changedSinceSync = false
     }
-}
-
-/// fsync of a directory, so that a file created in it survives a crash.
-func fsyncDirectory(_ path: String) throws {
-    let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard fd >= 0 else { throw ArchiveError.io("cannot open directory \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    guard fsync(fd) == 0 else { throw ArchiveError.io("cannot fsync directory \(path): \(String(cString: strerror(errno)))") }
 }

@@ -10,10 +10,12 @@ final class SegmentReader {
 
     init(path: String) throws {
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        fd = try FileSafety.open(path, O_RDONLY)
         var info = stat()
-        fstat(fd, &info)
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw ArchiveError.io("cannot read \(path): it is not a regular file")
+        }
         fileLength = Int64(info.st_size)
     }
 
@@ -86,6 +88,8 @@ final class MemberScanner {
         self.limit = min(limit ?? reader.fileLength, reader.fileLength)
     }
 
+    var fileLength: Int64 { reader.fileLength }
+
     /// Calls `handle` for every member and damaged region from `start`; `consume`, if given,
     /// receives each message's canonical bytes (for restore). Returns where the last intact member ended.
     @discardableResult
@@ -117,8 +121,14 @@ final class MemberScanner {
 
     struct Problem: Error { let reason: String }
 
-    /// Reads, inflates and checks the member at `offset`, streaming its canonical bytes to `consume`.
-    func readMember(at offset: Int64, consume: ((UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> Result<ScannedMember, Problem> {
+    /// Reads, inflates and checks the member at `offset`, streaming its canonical bytes to
+    /// `consume`. Inflation stops as soon as the member yields more than its header's canonical
+    /// length (and a mapping member any byte): a tampered member cannot make a reader inflate
+    /// more than the message it claims to hold.
+    /// `expectedLength`: the canonical length the index records, for readers that go by it;
+    /// a header that says otherwise is damaged.
+    func readMember(at offset: Int64, expectedLength: Int64? = nil,
+                    consume: ((UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> Result<ScannedMember, Problem> {
         var head = try reader.read(at: offset, count: 4096)
         var parsed: GzipHeader.Parsed?
         while parsed == nil {
@@ -135,11 +145,15 @@ final class MemberScanner {
         }
         guard let header = parsed else { return .failure(Problem(reason: "bad member header")) }
         // MTIME, XFL and OS are outside every checksum; popvault writes them deterministically.
-        if Array(head.prefix(header.length)) != GzipHeader.encode(header.metadata) {
+        guard let encoded = GzipHeader.encode(header.metadata), head.prefix(header.length).elementsEqual(encoded) else {
             return .failure(Problem(reason: "member header damaged"))
         }
+        let isBlob = header.metadata.kind == .blob
+        if let expectedLength, isBlob, Int64(header.metadata.canonicalLength) != expectedLength {
+            return .failure(Problem(reason: "its header records \(header.metadata.canonicalLength) bytes, the index \(expectedLength)"))
+        }
         inflater.reset()
-        var content = MemberContentDecoder()
+        var content = MemberContentDecoder(canonicalLimit: isBlob ? header.metadata.canonicalLength : 0)
         var crc: UInt32 = 0
         var size: UInt32 = 0
         var position = offset + Int64(header.length)
@@ -172,8 +186,11 @@ final class MemberScanner {
         let storedSize = UInt32(trailer[4]) | UInt32(trailer[5]) << 8 | UInt32(trailer[6]) << 16 | UInt32(trailer[7]) << 24
         guard storedCRC == crc else { return .failure(Problem(reason: "CRC-32 mismatch")) }
         guard storedSize == size else { return .failure(Problem(reason: "ISIZE mismatch")) }
-        try content.finish(consume: consume)
-        let isBlob = header.metadata.kind == .blob
+        do {
+            try content.finish(consume: consume)
+        } catch let error as ArchiveError {
+            return .failure(Problem(reason: "\(error)"))
+        }
         if !isBlob && size != 0 { return .failure(Problem(reason: "mapping member holds data")) }
         let member = ScannedMember(offset: offset, length: position + 8 - offset, metadata: header.metadata,
                                    computedHash: isBlob ? content.digest() : nil, prefix: content.prefix)
@@ -182,6 +199,24 @@ final class MemberScanner {
         }
         return .success(member)
     }
+
+    /// The first `count` canonical bytes of the message at `offset`, nil if its member cannot
+    /// be read that far. Inflates only as much as it needs.
+    func readPrefix(at offset: Int64, count: Int) throws -> [UInt8]? {
+        var prefix: [UInt8] = []
+        do {
+            let result = try readMember(at: offset) { bytes in
+                prefix.append(contentsOf: bytes.prefix(count - prefix.count))
+                if prefix.count >= count { throw PrefixComplete() }
+            }
+            guard case .success = result else { return nil }
+        } catch is PrefixComplete {
+            return prefix
+        }
+        return prefix
+    }
+
+    private struct PrefixComplete: Error {}
 
     /// The offset of the next plausible member header after `offset`, if any.
     private func findNextHeader(after offset: Int64) throws -> Int64? {
@@ -206,7 +241,12 @@ final class MemberScanner {
 /// Recovers the canonical message from a member's mboxrd entry: drops the `From ` line and the
 /// final blank line, unquotes `>From `, and hashes what remains.
 struct MemberContentDecoder {
+    /// The `From ` separator popvault writes is about 45 bytes; a longer one is not its.
+    static let maximumFromLine = 256
+
+    private let canonicalLimit: Int
     private var skippingFromLine = true
+    private var fromLineLength = 0
     private var unquoter = MboxrdUnquoter()
     private var held: UInt8?
     private var output: [UInt8] = []
@@ -214,10 +254,18 @@ struct MemberContentDecoder {
     private(set) var length = 0
     private(set) var prefix: [UInt8] = []
 
+    init(canonicalLimit: Int) {
+        self.canonicalLimit = canonicalLimit
+    }
+
     mutating func feed(_ bytes: UnsafeRawBufferPointer, consume: ((UnsafeRawBufferPointer) throws -> Void)?) throws {
         var slice = bytes[...]
         if skippingFromLine {
-            guard let newline = slice.firstIndex(of: 10) else { return }
+            guard let newline = slice.firstIndex(of: 10) else {
+                fromLineLength += slice.count
+                if fromLineLength > Self.maximumFromLine { throw ArchiveError.corrupt("the mbox separator line is too long") }
+                return
+            }
             slice = slice[(newline + 1)...]
             skippingFromLine = false
         }
@@ -242,8 +290,11 @@ struct MemberContentDecoder {
 
     private mutating func emit(_ consume: ((UnsafeRawBufferPointer) throws -> Void)?) throws {
         guard !output.isEmpty else { return }
-        hasher.update(data: output)
         length += output.count
+        guard length <= canonicalLimit else {
+            throw ArchiveError.corrupt("the member holds more than the \(canonicalLimit) bytes its header records")
+        }
+        hasher.update(data: output)
         if prefix.count < HeaderSummary.prefixLimit { prefix.append(contentsOf: output.prefix(HeaderSummary.prefixLimit - prefix.count)) }
         if let consume { try output.withUnsafeBytes(consume) }
     }

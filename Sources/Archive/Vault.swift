@@ -2,8 +2,7 @@ import Foundation
 import Logging
 
 /// How a vault writes. `compressionLevel` is igzip's (1–3); 1, the default, compresses mail
-/// (mostly base64 attachments, which deflate barely shrinks) as small as 3 does, faster
-/// (see `scripts/bench vault`).
+/// (mostly base64 attachments, which deflate barely shrinks) nearly as small as 3 does, faster.
 public struct VaultSettings: Sendable {
     public var segmentSizeLimit: Int64 = 256 * 1024 * 1024
     public var compressionLevel: Int32 = 1
@@ -15,54 +14,67 @@ public struct VaultSettings: Sendable {
     public init() {}
 }
 
-/// A vault directory (FORMAT.md): `vault.toml`, `index.sqlite`, `segments/`. Opening one for
-/// writing takes the exclusive lock and recovers what a crashed writer left behind.
-public final class Vault: @unchecked Sendable {
+/// A vault directory (FORMAT.md): `vault.toml`, `index.sqlite`, `segments/`. Opened for
+/// writing, it holds the writer lock and has recovered what a crashed writer left behind;
+/// opened for reading, it changes nothing on disk.
+public final class Vault: Sendable {
     public static let formatVersion = 1
 
     public let root: String
     public let index: VaultIndex
     public let settings: VaultSettings
     public let id: String
+    public let access: VaultDirectory.Access
     let logger: Logger
-    let claims = ContentClaims()
     /// Holds the writer lock for as long as the vault is open.
     private let directory: VaultDirectory
 
     public var segmentsDirectory: String { root + "/segments" }
     public var indexPath: String { root + "/index.sqlite" }
 
-    /// Opens (and with `create`, makes) the vault. `exclusive` takes the writer lock and runs
-    /// crash recovery; readers that only look (status, search) pass false.
-    public convenience init(at root: String, create: Bool = false, exclusive: Bool = true, settings: VaultSettings = VaultSettings(),
-                            logger: Logger = Logger(label: "popvault.vault")) throws {
-        try self.init(directory: VaultDirectory(at: root, create: create, exclusive: exclusive), settings: settings, logger: logger)
-    }
-
-    /// Opens the index of a checked directory and, if it holds the writer lock, recovers and
-    /// moves a large WAL into the database file (`VaultIndex.checkpointLargeWAL`).
-    public init(directory: VaultDirectory, settings: VaultSettings = VaultSettings(), logger: Logger = Logger(label: "popvault.vault")) throws {
-        self.directory = directory
-        root = directory.root
-        id = directory.id
+    /// Opens the vault (with `create`, makes it first). For `.write` the lock is taken and
+    /// crash recovery runs; `.read` is for the commands that only look.
+    public init(at root: String, create: Bool = false, access: VaultDirectory.Access = .write,
+                settings: VaultSettings = VaultSettings(), logger: Logger = Logger(label: "popvault.vault")) throws {
+        directory = try VaultDirectory(at: root, create: create, access: access)
+        self.root = directory.root
+        self.id = directory.id
+        self.access = access
         self.settings = settings
         self.logger = logger
-        index = try VaultIndex(path: root + "/index.sqlite")
-        if directory.lock != nil {
-            try Recovery(vault: self).run()
-            try index.checkpointLargeWAL()
+        index = try VaultIndex(path: directory.root + "/index.sqlite", vaultRoot: directory.root,
+                               readOnly: access == .read, writerActive: access == .read && VaultLock.isHeld(root: directory.root))
+        if access == .write {
+            for note in try Recovery(vault: self).run() {
+                logger.notice("\(note)")
+            }
         }
     }
 
-    /// Closes the index (see `VaultIndex.close`); the vault is not used afterwards.
+    /// Closes the index; with the writer's access, its WAL is moved into `index.sqlite` first,
+    /// so that the file alone holds every committed row. The vault is not used afterwards.
     public func close() throws {
         try index.close()
     }
 
     public func makeWriter() throws -> VaultWriter {
-        guard directory.lock != nil else { throw ArchiveError.locked("the vault was opened read-only") }
-        return try VaultWriter(vault: self)
+        guard access == .write else { throw ArchiveError.locked("the vault was opened read-only") }
+        return VaultWriter(vault: self)
     }
 
-    func segmentPath(_ name: String) -> String { segmentsDirectory + "/" + name }
+    /// The path of a segment the index names; a name not of the segment pattern (a damaged or
+    /// tampered index) is refused, so that no path outside `segments/` is ever opened.
+    func segmentPath(_ name: String) throws -> String {
+        guard SegmentName.id(of: name) != nil else {
+            throw ArchiveError.corrupt("the index names a segment \"\(name)\", which is not a segment file name; run `popvault reindex`")
+        }
+        return segmentsDirectory + "/" + name
+    }
+
+    /// Files in `segments/` the index does not record: never touched by popvault, reported by
+    /// `verify` and `run`, and set aside only by `popvault reindex --quarantine`.
+    public func unknownSegmentFiles() throws -> [String] {
+        let known = Set(try index.segments().map(\.name))
+        return try FileSafety.names(in: segmentsDirectory).filter { !known.contains($0) }.sorted()
+    }
 }

@@ -1,68 +1,101 @@
 import Foundation
 
-/// A vault's directory, checked and, for writing, locked: the first, quick half of opening a
-/// vault (`Vault(directory:)` opens the index and recovers). Split so that `popvault run`
-/// holds the lock before it connects to any server, yet opens the index while the sessions
-/// log in.
-public final class VaultDirectory: @unchecked Sendable {
+/// A vault's directory, checked, and for writing locked. A writer works only in a directory
+/// this user owns that nobody else may write to (`FileSafety.directoryProblem`); a reader only
+/// needs to read it, so it can read a copy owned by someone else or on a read-only mount.
+public final class VaultDirectory: Sendable {
+    public enum Access: Sendable {
+        /// The writer lock is taken, the directories are checked, and crash recovery runs.
+        case write
+        /// Nothing is locked, created or changed.
+        case read
+    }
+
     public let root: String
     /// The vault's id from `vault.toml`.
     public let id: String
-    /// The writer lock; nil when opened only to look.
+    public let access: Access
+    /// The writer lock; nil for a reader.
     let lock: VaultLock?
 
-    /// Checks `root/vault.toml` (with `create`, makes the vault in a new or empty directory) and,
-    /// with `exclusive`, takes the writer lock.
-    public init(at root: String, create: Bool = false, exclusive: Bool = true) throws {
-        let root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+    /// Checks `root/vault.toml` and, for writing, the directories, and takes the lock. With
+    /// `create` (writers only), makes the vault in a new or empty directory first.
+    public init(at root: String, create: Bool = false, access: Access = .write) throws {
+        let root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
         self.root = root
-        let manager = FileManager.default
+        self.access = access
         let marker = root + "/vault.toml"
-        if !manager.fileExists(atPath: marker) {
-            guard create else {
+        if !FileSafety.exists(marker) {
+            guard create, access == .write else {
                 throw ArchiveError.notAVault("\(root) is not a popvault vault (no vault.toml); check `vault` in the config, "
                     + "or run `popvault run` once to create it")
             }
-            let contents = (try? manager.contentsOfDirectory(atPath: root)) ?? []
-            guard contents.isEmpty else {
-                throw ArchiveError.notAVault("\(root) exists and is not empty, but holds no vault.toml: choose an empty or new directory")
+            try Self.make(root)
+        }
+        if access == .write {
+            for directory in [root, root + "/segments"] {
+                if let problem = FileSafety.directoryProblem(directory) { throw ArchiveError.unsafe(problem) }
             }
-            try Self.makeDirectory(root)
-            try Self.makeDirectory(root + "/segments")
-            let text = "# popvault vault. Format: FORMAT.md\nformat = \(Vault.formatVersion)\nid = \"\(UUID().uuidString.lowercased())\"\n"
-            guard manager.createFile(atPath: marker, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw ArchiveError.io("cannot write \(marker)")
-            }
-            try fsyncDirectory(root)
         }
         let (format, id) = try Self.readMarker(marker)
         guard format == Vault.formatVersion else {
             throw ArchiveError.unsupportedFormat("\(root) has vault format \(format); this popvault reads format \(Vault.formatVersion): upgrade popvault")
         }
         self.id = id
-        lock = exclusive ? try VaultLock(root: root) : nil
-        if !manager.fileExists(atPath: root + "/segments") { try Self.makeDirectory(root + "/segments") }
+        lock = access == .write ? try VaultLock(root: root) : nil
     }
 
-    private static func makeDirectory(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        chmod(path, 0o700)
+    /// Makes a vault in `root`, which must not exist or be an empty directory of this user.
+    private static func make(_ root: String) throws {
+        if FileSafety.exists(root) {
+            if let problem = FileSafety.directoryProblem(root) { throw ArchiveError.unsafe(problem) }
+            guard try FileSafety.names(in: root).isEmpty else {
+                throw ArchiveError.notAVault("\(root) exists and is not empty, but holds no vault.toml: choose an empty or new directory")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw ArchiveError.io("cannot create the vault directory \(root): \((error as NSError).localizedDescription)")
+            }
+        }
+        let fd = try FileSafety.open(root, O_RDONLY | O_DIRECTORY)
+        fchmod(fd, 0o700)
+        close(fd)
+        guard mkdir(root + "/segments", 0o700) == 0 || errno == EEXIST else {
+            throw ArchiveError.io("cannot create \(root)/segments: \(String(cString: strerror(errno)))")
+        }
+        let text = "# popvault vault. Format: FORMAT.md\nformat = \(Vault.formatVersion)\nid = \"\(UUID().uuidString.lowercased())\"\n"
+        let marker = root + "/vault.toml"
+        let temporary = marker + ".new"
+        unlink(temporary)
+        let file = try FileSafety.open(temporary, O_WRONLY | O_CREAT | O_EXCL)
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
+        let synced = fsync(file)
+        close(file)
+        guard written == bytes.count, synced == 0, rename(temporary, marker) == 0 else {
+            throw ArchiveError.io("cannot write \(marker): \(String(cString: strerror(errno)))")
+        }
+        try fsyncDirectory(root)
     }
 
     private static func readMarker(_ path: String) throws -> (Int, String) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ArchiveError.io("cannot read \(path): check that this user may read the vault's directory and its files")
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSafety.readSmallFile(path)
+        } catch {
+            throw ArchiveError.io("cannot read \(path): check that this user may read the vault's directory and its files (\(error))")
         }
-        guard let marker = parseMarker(text) else {
+        guard let marker = parseMarker(String(decoding: bytes, as: UTF8.self)) else {
             throw ArchiveError.corrupt("\(path) has no `format = N` line, so this popvault cannot tell whether it may read the vault; "
-                + "restore vault.toml from a copy of the vault (FORMAT.md shows its two lines)")
+                + "restore vault.toml from a copy of the vault (FORMAT.md shows its lines)")
         }
         return marker
     }
 
-    /// The `format` and `id` of `vault.toml`'s text, nil without a format. Trimmed without
-    /// Foundation (`Substring.trimming`): its `trimmingCharacters` was 0.4 ms of a nightly run's
-    /// way to its first connection (`perf`).
+    /// The `format` and `id` of `vault.toml`'s text, nil without a format.
     static func parseMarker(_ text: String) -> (format: Int, id: String)? {
         var format: Int?
         var id = ""

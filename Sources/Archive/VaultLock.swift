@@ -1,36 +1,42 @@
 import Foundation
 
-/// The exclusive writer lock of a vault: `flock` on `VAULT/lock`, holding "PID HOST". The
+/// The exclusive writer lock of a vault: `flock` on `VAULT/lock`, holding "PID N on HOST". The
 /// kernel drops the lock when its process dies, however it dies, so a stale lock is taken over
-/// safely and a live one is never shared.
-final class VaultLock {
+/// safely and a live one is never shared. The file is opened without following a symlink.
+final class VaultLock: Sendable {
     private let fd: Int32
 
     init(root: String) throws {
         let path = root + "/lock"
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ArchiveError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        fd = try FileSafety.open(path, O_RDWR | O_CREAT)
+        if let problem = FileSafety.fileProblem(path) {
+            close(fd)
+            throw ArchiveError.io("cannot use the lock file: \(problem)")
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.readHolder(fd)
             close(fd)
             throw ArchiveError.locked("vault \(root) is in use by \(holder); wait until it finishes "
                 + "(a lock left by a process that died is taken over automatically)")
         }
-        // Only for the message another process shows; the lock is the flock, so no fsync. The
-        // line is written over the last holder's and the file then cut to it, never emptied
-        // first: emptying frees the file's block, and on a file system mounted with `discard`
-        // ftruncate then waits for the device to trim it (0.4 ms median, up to 4 ms, measured
-        // on a nightly run's way to its first connection).
+        // Only for the message another process shows; the lock itself is the flock.
         let me = "PID \(getpid()) on \(Self.hostName())\n"
         let written = me.withCString { pwrite(fd, $0, strlen($0), 0) }
         if written > 0 { ftruncate(fd, off_t(written)) }
     }
 
-    /// Leaves the holder's line: it is read only while another process holds the lock, and that
-    /// process writes its own right after taking it (a reader in between names the last holder).
     deinit {
         flock(fd, LOCK_UN)
         close(fd)
+    }
+
+    /// Whether a writer holds the lock of `root` now (readers only ask; they never take it).
+    static func isHeld(root: String) -> Bool {
+        guard let fd = try? FileSafety.open(root + "/lock", O_RDONLY) else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return true }
+        flock(fd, LOCK_UN)
+        return false
     }
 
     /// The kernel's node name (`ProcessInfo.hostName` may ask DNS for the canonical name).

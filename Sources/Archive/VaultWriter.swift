@@ -16,124 +16,114 @@ public enum StoreOutcome: Sendable, Equatable {
     }
 }
 
-/// Appends messages to a segment of its own and indexes them in batches. Write ordering
-/// (invariant 1): a batch's members are appended, the segment is fsynced, and only then does
-/// one index transaction commit the batch. One writer per account session; not thread-safe.
+/// A stream of messages into the vault: one per backup session, each appending to a segment
+/// file of its own (`VaultWriter.openStream`).
+public struct StreamID: Hashable, Sendable {
+    let value: Int
+}
+
+/// Writes messages into the vault for every session of a run and indexes them in batches.
+///
+/// Each session writes through a stream of its own (a segment file, one member at a time);
+/// the batch, the deduplication and the commits are shared. So content that two sessions store
+/// at the same moment is stored once (the second finds it in the batch and records a mapping),
+/// and no session ever waits for another's commit: one commit covers them all.
+///
+/// Write ordering (invariant 1): every segment with bytes in the batch is fsynced, and only
+/// then does one index transaction commit the batch. A writer and its streams are used from
+/// one thread (a run's `VaultWriterThread`, or a test's).
 public final class VaultWriter {
     private let vault: Vault
-    private var segment: SegmentFile?
-    private let encoder: MemberEncoder
+    private var streams: [StreamID: SegmentStream] = [:]
+    private var nextStream = 0
     private var pending: [PendingEntry] = []
-    /// Content hashes stored in the uncommitted batch, and mappings recorded in it.
-    private var pendingHashes: Set<String> = []
+    /// Content stored in the uncommitted batch, and the mappings recorded in it.
+    private var pendingContent: Set<String> = []
     private var pendingMappings: Set<String> = []
     private var pendingBytes = 0
     private var batchStarted = Date()
     private var accountNames: [String: String] = [:]
-    private var current: (account: String, uidl: String, time: Int)?
-    /// How often this session has seen each (account, UIDL, content): identical copies under one UIDL.
-    private var sessionCopies: [String: Int] = [:]
-    /// Mappings whose content another writer is storing; indexed once that writer has committed.
-    private var deferred: [PendingEntry] = []
-    /// Mappings that could not be indexed because the writer storing their content failed.
-    public private(set) var droppedMappings: [(account: String, uidl: String)] = []
-    private var identity: ObjectIdentifier { ObjectIdentifier(self) }
+    /// How often this writer has seen each (account, UIDL, content): identical copies under one UIDL.
+    private var copiesSeen: [String: Int] = [:]
+    /// Set when a commit failed: the batch's state is unknown, so nothing more is written.
+    private var failure: Error?
 
-    init(vault: Vault) throws {
+    init(vault: Vault) {
         self.vault = vault
-        encoder = try MemberEncoder(level: vault.settings.compressionLevel)
     }
 
     public func register(account id: String, name: String) { accountNames[id] = name }
 
+    public func openStream() throws -> StreamID {
+        let id = StreamID(value: nextStream)
+        nextStream += 1
+        streams[id] = try SegmentStream(compressionLevel: vault.settings.compressionLevel)
+        return id
+    }
+
     /// Starts a message of `account` listed under `uidl`. With `hashedByCaller` the writer does
-    /// not hash the message's bytes: the caller hashes exactly what it writes and hands the hash
-    /// to `finishMessage(contentHash:)` (`BackgroundVaultWriter` does, on the receiving thread).
-    public func beginMessage(account: String, uidl: String, archivedAt: Date = Date(), hashedByCaller: Bool = false) throws {
-        let segment = try openSegment()
-        let time = Int(archivedAt.timeIntervalSince1970)
-        current = (account, uidl, time)
-        try encoder.begin(in: segment, account: account, uidl: uidl, archivedAt: time, hashedByCaller: hashedByCaller)
+    /// not hash the message: the caller hashes exactly what it writes and hands the hash to
+    /// `finishMessage(_:contentHash:)` (a session does, while the bytes are in its cache).
+    public func beginMessage(_ stream: StreamID, account: String, uidl: String, archivedAt: Date = Date(),
+                             hashedByCaller: Bool = false) throws {
+        try ready()
+        try self.stream(stream).begin(account: account, uidl: uidl, time: Int(archivedAt.timeIntervalSince1970),
+                                      hashedByCaller: hashedByCaller, opening: openSegment)
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let segment, current != nil else { throw ArchiveError.io("write without beginMessage") }
-        try encoder.write(bytes, in: segment)
+    public func write(_ stream: StreamID, _ bytes: UnsafeRawBufferPointer) throws {
+        try ready()
+        try self.stream(stream).write(bytes)
     }
 
-    /// Ends the message. Known content is not stored twice: its member is cut off again and,
-    /// if the (account, UIDL) is new, an empty mapping member takes its place.
-    public func finishMessage(contentHash: String? = nil) throws -> StoreOutcome {
-        guard let segment, let current else { throw ArchiveError.io("finishMessage without beginMessage") }
-        self.current = nil
-        let metadata: MemberMetadata
-        do {
-            metadata = try encoder.finish(in: segment, contentHash: contentHash)
-        } catch {
-            // The unfinished member goes, as with `abandonMessage`; the error is the one to report.
-            try? segment.truncate(to: encoder.start)
-            throw error
-        }
+    /// Ends the message. Known content (in the index, or stored in this batch by any stream)
+    /// is not stored twice: its member is cut off again and, if the (account, UIDL) is new, an
+    /// empty mapping member takes its place.
+    public func finishMessage(_ id: StreamID, contentHash: String? = nil) throws -> StoreOutcome {
+        try ready()
+        let stream = try self.stream(id)
+        let (metadata, account, uidl, time) = try stream.finish(contentHash: contentHash)
+        guard let segment = stream.segment else { throw ArchiveError.io("finishMessage without a segment") }
         let hash = metadata.contentHash
-        let mappingKey = "\(current.account)\u{0}\(current.uidl)\u{0}\(hash)"
-        sessionCopies[mappingKey, default: 0] += 1
-        let entry = PendingEntry(account: current.account, uidl: current.uidl, contentHash: hash, message: nil,
-                                 copies: sessionCopies[mappingKey] ?? 1, seenAt: Int64(current.time))
+        let mappingKey = "\(account)\u{0}\(uidl)\u{0}\(hash)"
+        copiesSeen[mappingKey, default: 0] += 1
+        var entry = PendingEntry(account: account, uidl: uidl, contentHash: hash, message: nil, searchBody: nil,
+                                 copies: copiesSeen[mappingKey] ?? 1, seenAt: Int64(time))
         let outcome: StoreOutcome
-        let knownContent = try pendingHashes.contains(hash) || !claimUnindexed(hash)
-        if knownContent {
-            try segment.truncate(to: encoder.start)
-            let knownMapping = try pendingMappings.contains(mappingKey)
-                || vault.index.hasMapping(account: current.account, uidl: current.uidl, contentHash: hash)
-            if knownMapping {
+        if try pendingContent.contains(hash) || vault.index.hasMessage(hash) {
+            try stream.cutLastMember()
+            if try pendingMappings.contains(mappingKey) || vault.index.hasMapping(account: account, uidl: uidl, contentHash: hash) {
                 outcome = .alreadyArchived(contentHash: hash)
             } else {
                 var mapping = metadata
                 mapping.kind = .map
-                try encoder.writeMapping(mapping, in: segment)
+                try stream.encoder.writeMapping(mapping, in: segment)
                 outcome = .mapped(contentHash: hash)
             }
-            pending.append(entry)
         } else {
-            let summary = HeaderSummary.parse(encoder.prefix)
-            var stored = entry
-            stored.message = MessageRecord(contentHash: hash, segmentId: segment.id, offset: encoder.start,
-                                           memberLength: segment.length - encoder.start, canonicalLength: Int64(metadata.canonicalLength),
-                                           archivedAt: Int64(current.time), date: summary.date, dateTime: summary.dateTime.map(Int64.init),
-                                           fromAddress: summary.from, toAddress: summary.to, subject: summary.subject,
-                                           messageId: summary.messageID)
-            pending.append(stored)
-            pendingHashes.insert(hash)
+            let summary = HeaderSummary.parse(stream.encoder.prefix)
+            entry.message = MessageRecord(contentHash: hash, segmentId: segment.id, offset: stream.encoder.start,
+                                          memberLength: segment.length - stream.encoder.start,
+                                          canonicalLength: Int64(metadata.canonicalLength), archivedAt: Int64(time),
+                                          summary: summary)
+            entry.searchBody = summary.body
+            pendingContent.insert(hash)
             pendingBytes += metadata.canonicalLength
             outcome = .stored(contentHash: hash)
         }
+        pending.append(entry)
         pendingMappings.insert(mappingKey)
         segment.settle()
         if segment.length >= vault.settings.segmentSizeLimit {
             try commit()
-            try sealSegment()
+            try seal(stream)
         }
         return outcome
     }
 
-    /// Claims new content for this writer: true when no other writer holds it and the index does
-    /// not have it yet. The claim comes first and the index second, because a claim is released
-    /// only after its holder's commit: checking the other way round, content committed in
-    /// between would be missed and stored twice.
-    private func claimUnindexed(_ hash: String) throws -> Bool {
-        guard vault.claims.claim(hash, for: identity) else { return false }
-        if try vault.index.hasMessage(hash) {
-            vault.claims.release([hash], for: identity)
-            return false
-        }
-        return true
-    }
-
     /// Drops the message being written (the connection broke, or the server refused it).
-    public func abandonMessage() throws {
-        guard let segment, current != nil else { return }
-        current = nil
-        try segment.truncate(to: encoder.start)
+    public func abandonMessage(_ stream: StreamID) throws {
+        try streams[stream]?.abandon()
     }
 
     /// Whether the batch has reached its size, count or age limit.
@@ -142,68 +132,62 @@ public final class VaultWriter {
             || (!pending.isEmpty && Date().timeIntervalSince(batchStarted) >= vault.settings.batchSeconds)
     }
 
-    public var uncommittedCount: Int { pending.count }
-
-    /// Makes the batch durable: fsync the segment, then commit the index rows (invariant 1).
-    /// A mapping whose content another writer has not committed yet stays pending.
+    /// Makes the batch durable: fsync every segment, then commit the index rows (invariant 1).
     public func commit() throws {
-        guard current == nil else { throw ArchiveError.io("commit in the middle of a message") }
-        // Claims go even if the commit fails, so that no other writer waits for them forever; the
-        // entries of a failed batch are not indexed, and the next run fetches those messages again.
-        defer {
-            vault.claims.release(pendingHashes, for: identity)
-            pending.removeAll(keepingCapacity: true)
-            pendingHashes.removeAll(keepingCapacity: true)
-            pendingMappings.removeAll(keepingCapacity: true)
-            pendingBytes = 0
-            batchStarted = Date()
-        }
-        if let segment { try segment.sync() }
-        var ready: [PendingEntry] = []
-        var waiting: [PendingEntry] = []
-        for entry in deferred + pending {
-            // The claim is asked first: its holder releases it only after its own commit, so a
-            // claim found gone means the content is in the index now, unless that commit failed.
-            if entry.message != nil || pendingHashes.contains(entry.contentHash) {
-                ready.append(entry)
-            } else if vault.claims.isClaimedByOther(entry.contentHash, than: identity) {
-                waiting.append(entry)
-            } else if try vault.index.hasMessage(entry.contentHash) {
-                ready.append(entry)
-            } else {
-                droppedMappings.append((entry.account, entry.uidl))
+        try ready()
+        do {
+            var lengths: [CommittedLength] = []
+            for stream in streams.values {
+                guard let segment = stream.segment, let length = stream.committableLength else { continue }
+                try segment.sync()
+                lengths.append(CommittedLength(segmentId: segment.id, length: length))
             }
+            if !pending.isEmpty || !lengths.isEmpty {
+                try vault.index.commit(pending, accountNames: accountNames, committedLengths: lengths)
+            }
+        } catch {
+            failure = error
+            throw error
         }
-        deferred = waiting
-        if !ready.isEmpty {
-            try vault.index.commit(ready, accountNames: accountNames, segmentId: segment?.id, committedLength: segment?.length ?? 0)
-        }
+        pending.removeAll(keepingCapacity: true)
+        pendingContent.removeAll(keepingCapacity: true)
+        pendingMappings.removeAll(keepingCapacity: true)
+        pendingBytes = 0
+        batchStarted = Date()
     }
 
-    /// Commits what is pending and seals the segment (end of run). Waits for other writers of this
-    /// process to commit content that this one's mappings refer to.
-    public func close() throws {
-        if current != nil { try abandonMessage() }
+    /// Ends a stream: drops a message left unfinished, commits the batch and seals its segment.
+    public func closeStream(_ id: StreamID) throws {
+        guard let stream = streams[id] else { return }
+        try stream.abandon()
         try commit()
-        while !deferred.isEmpty {
-            usleep(50_000)
-            try commit()
-        }
-        try sealSegment()
+        try seal(stream)
+        streams[id] = nil
+    }
+
+    /// Ends every stream and commits (the end of a run). The writer is not used afterwards.
+    public func close() throws {
+        for id in Array(streams.keys) { try closeStream(id) }
+        try commit()
+    }
+
+    private func stream(_ id: StreamID) throws -> SegmentStream {
+        guard let stream = streams[id] else { throw ArchiveError.io("the vault writer's stream \(id.value) is closed") }
+        return stream
+    }
+
+    private func ready() throws {
+        if let failure { throw failure }
     }
 
     private func openSegment() throws -> SegmentFile {
-        if let segment { return segment }
-        let (id, _) = try vault.index.registerNextSegment(now: Int64(Date().timeIntervalSince1970), name: SegmentFile.name(for:))
-        let segment = try SegmentFile(id: id, directory: vault.segmentsDirectory)
-        self.segment = segment
-        batchStarted = Date()
-        return segment
+        let existing = try FileSafety.names(in: vault.segmentsDirectory)
+        let (id, _) = try vault.index.registerNextSegment(now: Int64(Date().timeIntervalSince1970), existing: existing)
+        return try SegmentFile(id: id, directory: vault.segmentsDirectory)
     }
 
-    private func sealSegment() throws {
-        guard let segment else { return }
-        self.segment = nil
+    private func seal(_ stream: SegmentStream) throws {
+        guard let segment = stream.takeSegment() else { return }
         try segment.sync()
         segment.settle()
         try SegmentSealer.seal(id: segment.id, path: segment.path, length: segment.length, sha256: segment.settledSHA256,
@@ -223,5 +207,26 @@ enum SegmentSealer {
         }
         let digest = try sha256 ?? FileDigest.sha256(path: path, length: length)
         try index.sealSegment(id: id, length: length, sha256: digest, now: now)
+    }
+}
+
+extension VaultWriter {
+    /// Stores a whole message held in memory, handed over in pieces as a session would, and
+    /// commits if the batch is due (the lab's benchmarks and crash tests, and the tests).
+    @discardableResult
+    public func store(_ message: [UInt8], in stream: StreamID, account: String, uidl: String,
+                      pieceSize: Int = 64 * 1024) throws -> StoreOutcome {
+        try beginMessage(stream, account: account, uidl: uidl)
+        try message.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let end = min(raw.count, offset + max(1, pieceSize))
+                try write(stream, UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                offset = end
+            }
+        }
+        let outcome = try finishMessage(stream)
+        if shouldCommit { try commit() }
+        return outcome
     }
 }

@@ -17,16 +17,18 @@ public struct VerifyReport: Codable, Sendable {
     public var segmentsChecked = 0
     public var messagesChecked = 0
     public var bytesChecked: Int64 = 0
-    /// Problems with segments as a whole (missing, wrong length or SHA-256, unknown files).
+    /// Problems with segments as a whole (missing, wrong length or SHA-256, unknown files,
+    /// segments left open by a run that did not finish).
     public var segmentProblems: [String] = []
     public var damagedMessages: [DamagedMessage] = []
     public var ok: Bool { segmentProblems.isEmpty && damagedMessages.isEmpty }
 }
 
-/// `popvault verify`. Quick: every sealed segment has its recorded length and SHA-256, every
-/// index row points inside one, no segment file is unknown. Full: additionally every message
-/// is read back — inflated, CRC-checked and re-hashed against the index — and each damaged one
-/// is named.
+/// `popvault verify`, a reader: it changes nothing. Quick: every sealed segment has its recorded
+/// length and SHA-256, every index row points inside one, no segment file is unknown, none is
+/// left open. Full: additionally every message is read back (inflated, CRC-checked and
+/// re-hashed against the index) and each damaged one is named. What crash recovery would do to
+/// a segment left open is reported, not done: the next `run` does it.
 public struct Verifier {
     public let vault: Vault
 
@@ -40,28 +42,34 @@ public struct Verifier {
         var sealed: [Int64: SegmentRecord] = [:]
         for segment in segments {
             report.segmentsChecked += 1
-            let path = vault.segmentPath(segment.name)
-            guard segment.state == "sealed", let length = segment.length, let recorded = segment.sha256 else {
-                report.segmentProblems.append("\(segment.name): not sealed (an unfinished write; open the vault for writing to recover it)")
+            guard segment.state == "sealed", let length = segment.length, let recorded = segment.sha256 else { continue }
+            guard let path = try? vault.segmentPath(segment.name) else {
+                report.segmentProblems.append("the index names a segment \"\(segment.name)\", which is not a segment file name")
                 continue
             }
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  let size = (attributes[.size] as? NSNumber)?.int64Value else {
+            var status = stat()
+            guard lstat(path, &status) == 0 else {
                 report.segmentProblems.append("\(segment.name): file is missing")
                 continue
             }
-            if size != length {
-                report.segmentProblems.append("\(segment.name): \(size) bytes on disk, \(length) recorded")
+            guard status.st_mode & S_IFMT == S_IFREG else {
+                report.segmentProblems.append("\(segment.name): not a regular file (a symlink?); popvault does not follow it")
+                continue
+            }
+            if Int64(status.st_size) != length {
+                report.segmentProblems.append("\(segment.name): \(status.st_size) bytes on disk, \(length) recorded")
             } else if try FileDigest.sha256(path: path, length: length) != recorded {
                 report.segmentProblems.append("\(segment.name): SHA-256 differs from the recorded one (damaged; "
                     + (full ? "see the damaged messages below)" : "run `popvault verify --full` to name the messages)"))
             }
             sealed[segment.id] = segment
         }
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: vault.segmentsDirectory)) ?? []).filter { $0.hasSuffix(".mbox.gz") }
-        let names = Set(segments.map(\.name))
-        for file in files.sorted() where !names.contains(file) {
-            report.segmentProblems.append("\(file): segment file unknown to the index (run `popvault reindex`)")
+        for plan in try Recovery(vault: vault).plans() {
+            report.segmentProblems.append(plan.description + " (the next `popvault run` does it)")
+        }
+        for file in try vault.unknownSegmentFiles() {
+            report.segmentProblems.append("\(file): a file the index does not know, left untouched "
+                + "(`popvault reindex --quarantine` moves it to quarantine/; `popvault reindex` indexes it if it is a segment)")
         }
 
         var messages = try index.allMessages()
@@ -81,17 +89,18 @@ public struct Verifier {
             progress?(position, messages.count)
             report.messagesChecked += 1
             guard let segment = sealed[message.segmentId], let length = segment.length else {
-                try report.damagedMessages.append(describe(message, segment: "segment \(message.segmentId)", reason: "its segment is missing or unsealed"))
+                try report.damagedMessages.append(describe(message, segment: "segment \(message.segmentId)", reason: "its segment is missing, unsealed or damaged"))
                 continue
             }
-            guard message.offset >= 0, message.offset + message.memberLength <= length else {
+            let (end, overflow) = message.offset.addingReportingOverflow(message.memberLength)
+            guard message.offset >= 0, message.memberLength > 0, !overflow, end <= length else {
                 try report.damagedMessages.append(describe(message, segment: segment.name, reason: "points outside its segment"))
                 continue
             }
             guard full else { continue }
             let scanner = try scanners[segment.id] ?? MemberScanner(path: vault.segmentPath(segment.name), limit: length)
             scanners[segment.id] = scanner
-            switch try scanner.readMember(at: message.offset) {
+            switch try scanner.readMember(at: message.offset, expectedLength: message.canonicalLength) {
             case .failure(let problem):
                 try report.damagedMessages.append(describe(message, segment: segment.name, reason: problem.reason))
             case .success(let member):

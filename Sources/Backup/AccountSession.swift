@@ -5,105 +5,59 @@ import Logging
 import POP3
 import POP3Core
 
-/// One account's backup in one attempt: connect → log in → STAT and UIDL → plan → pipelined RETR
-/// streamed into the vault, committed in batches → QUIT. It never sends DELE. Whatever
-/// happens, what was completely received is committed before the error goes up.
-///
-/// The index work runs beside the network: the vault's view of the mailbox is read while the
-/// listing comes, unless the listing turns out to be the last complete one (`ListingShortcut`),
-/// and the listing is recorded while LIST, the retrieval or QUIT go on. A nightly run with
-/// nothing new is little more than these steps, so overlapping them is most of its time.
+/// One account's backup in one attempt, in order: connect → log in → STAT and UIDL → compare
+/// with the index → LIST the messages to fetch → pipelined RETR streamed into the vault,
+/// committed in batches → QUIT. It never sends DELE. Whatever happens, what was completely
+/// received is committed before the error goes up.
 struct AccountSession {
     let account: AccountConfig
     let defaults: Defaults
-    let vault: VaultOpening
+    /// Nil for a dry run against a vault that does not exist yet.
+    let vault: Vault?
+    /// Nil for a dry run.
+    let writer: VaultWriterThread?
     let logger: Logger
     let shouldStop: @Sendable () -> Bool
-    let dryRun: Bool
     let progress: (AccountReport) -> Void
 
-    /// Backs the account up; returns the session's QUIT, still on its way, and what it takes to
-    /// recognize the listing next time. `lookup`: the server's addresses, if looked up ahead;
-    /// `early`: the connection, if begun ahead. Whatever happens, the index's reads for the
-    /// session are over when it returns (`MailboxView.settle`): the run may then close the index.
-    func run(into report: inout AccountReport, lookup: HostLookup? = nil,
-             early: EarlyConnection? = nil) async throws -> (closing: SessionClosing, listing: ListingSummary) {
-        let view = MailboxView(vault: vault, account: account.id)
+    /// `interrupt` gets the connection's interrupter; `lockstep`: UIDLs whose framing was in
+    /// doubt in an earlier attempt, fetched first and one at a time.
+    func run(into report: inout AccountReport, interrupt: SessionInterrupt, lockstep: Set<String>) async throws {
+        let client = try await POP3Client.connect(to: EndpointFactory.endpoint(for: account, defaults: defaults), logger: logger)
+        interrupt.attach(client.interrupter)
         do {
-            let outcome = try await run(into: &report, view: view, lookup: lookup, early: early)
-            await view.settle()
-            return outcome
-        } catch {
-            await view.settle()
-            throw error
-        }
-    }
-
-    private func run(into report: inout AccountReport, view: MailboxView, lookup: HostLookup?,
-                     early: EarlyConnection?) async throws -> (closing: SessionClosing, listing: ListingSummary) {
-        let (vault, id, name) = (self.vault, account.id, account.name)
-        let client = try await POP3Client.connect(to: EndpointFactory.endpoint(for: account, defaults: defaults),
-                                                  logger: logger, lookup: lookup, early: early)
-        let recordingIndex: VaultIndex?
-        var unrecordedListing: (changes: ListingChanges, at: Int64)?
-        let summary: ListingSummary
-        do {
-            let (stat, listing) = try await EndpointFactory.loginAndList(client, account: account, onStat: view.learn(stat:))
-            recordingIndex = dryRun ? nil : try await vault.vault.index
+            let secret = try await SecretResolver.resolve(account, timeoutSeconds: defaults.secretTimeoutSeconds)
+            let (stat, listing) = try await client.loginAndList(EndpointFactory.credentials(for: account, secret: secret),
+                                                                method: EndpointFactory.authMethod(for: account),
+                                                                allowPlaintextAuth: account.allowPlaintextAuth)
             report.onServerMessages = stat.count
             report.onServerBytes = stat.size
-            let digest = ListingShortcut.digest(of: listing)
-            let seenAt = Int64(Date().timeIntervalSince1970)
-            var plan: FetchPlan
-            if let recorded = await view.recorded,
-               ListingShortcut.applies(recorded: recorded, stat: stat, listing: listing, digest: digest) {
-                plan = ListingShortcut.plan(recognized: listing, recorded: recorded)
-                logger.debug("the listing is the last complete run's: nothing to fetch", metadata: ["account": "\(name)"])
-            } else {
-                plan = FetchPlanner.plan(listing: listing, archived: try await view.mailbox())
+            let archived = try await vault?.index.archivedMailbox(account: account.id) ?? ArchivedMailbox()
+            var plan = FetchPlanner.plan(listing: listing, archived: archived)
+            if writer != nil, let vault {
+                try await vault.index.recordListing(account: account.id, name: account.name, changes: plan.listingChanges,
+                                                    at: Int64(Date().timeIntervalSince1970))
             }
-            summary = ListingSummary(digest: digest, count: stat.count, size: stat.size, duplicatedUIDLs: plan.duplicatedUIDLs)
-            let changes = plan.listingChanges
-            if plan.fetch.isEmpty || dryRun {
-                if !plan.fetch.isEmpty {
-                    plan = FetchPlanner.limit(plan, sizes: try await sizes(of: plan, from: client, onServer: stat.count),
-                                              maxMessageBytes: account.maxMessageBytes)
-                }
-                note(plan, onServer: stat.count, in: &report)
-                unrecordedListing = (changes, seenAt)
-            } else {
-                // The listing is recorded while LIST and the retrieval go on. LIST only when
-                // there is something to fetch: its sizes serve the size limit and the progress.
-                if let recordingIndex { DispatchQueue.global().async { recordingIndex.prefetch() } }
-                async let recorded: Void? = recordingIndex?.recordListing(account: id, name: name, changes: changes, at: seenAt)
-                plan = FetchPlanner.limit(plan, sizes: try await sizes(of: plan, from: client, onServer: stat.count),
-                                          maxMessageBytes: account.maxMessageBytes)
-                note(plan, onServer: stat.count, in: &report)
-                try await retrieve(plan, from: client, into: &report)
-                _ = try await recorded
+            if !plan.fetch.isEmpty {
+                let sizes = FetchPlanner.listsEachPlanned(plan, onServer: stat.count)
+                    ? try await client.list(plan.fetch.map(\.number)) : try await client.list()
+                plan = FetchPlanner.limit(plan, sizes: sizes, maxMessageBytes: account.maxMessageBytes)
+            }
+            note(plan, onServer: stat.count, in: &report)
+            if let writer, !plan.fetch.isEmpty {
+                vault?.index.prefetch()
+                try await retrieve(plan, lockstep: lockstep, from: client, into: writer, report: &report)
             }
         } catch {
             await client.abandon()
             throw error
         }
-        let closing = await SessionClosing(quitting: client, account: name, logger: logger)
-        if let unrecordedListing, let recordingIndex {
-            // Nothing was fetched: the listing is recorded while QUIT is on its way.
-            do {
-                try recordingIndex.recordListing(account: id, name: name, changes: unrecordedListing.changes,
-                                                 at: unrecordedListing.at)
-            } catch {
-                await closing.finish()
-                throw error
-            }
+        do {
+            try await client.quit()
+        } catch {
+            logger.warning("QUIT failed after the backup; nothing was deleted, so nothing depends on it",
+                           metadata: ["account": "\(account.name)", "error": "\(error)"])
         }
-        return (closing, summary)
-    }
-
-    /// LIST's sizes of the planned messages: for the size limit and the progress.
-    private func sizes(of plan: FetchPlan, from client: POP3Client, onServer: Int) async throws -> [Int: Int] {
-        FetchPlanner.listsEachPlanned(plan, onServer: onServer)
-            ? try await client.list(plan.fetch.map(\.number)) : try await client.list()
     }
 
     private func note(_ plan: FetchPlan, onServer: Int, in report: inout AccountReport) {
@@ -111,7 +65,7 @@ struct AccountSession {
         report.duplicatedUIDLs = plan.duplicatedUIDLs
         report.skipped = plan.skipped
         report.planned = report.fetched + plan.fetch.count
-        report.plannedBytes = report.bytes + plan.bytesToFetch
+        report.plannedBytes = report.bytes.addingClamped(plan.bytesToFetch)
         if plan.duplicatedUIDLs > 0 {
             logger.warning("the server lists some UIDLs more than once; every copy is fetched and told apart by content",
                            metadata: ["account": "\(account.name)", "uidls": "\(plan.duplicatedUIDLs)"])
@@ -120,61 +74,38 @@ struct AccountSession {
                                           "toFetch": "\(plan.fetch.count)", "archived": "\(plan.alreadyArchived)"])
     }
 
-    /// Pipelined RETR into the vault; what arrived completely is committed even when this throws.
-    private func retrieve(_ plan: FetchPlan, from client: POP3Client, into report: inout AccountReport) async throws {
-        let vaultWriter = try await vault.vault.makeWriter()
-        vaultWriter.register(account: account.id, name: account.name)
-        let writer = BackgroundVaultWriter(writer: vaultWriter)
-        let sink = VaultSink(writer: writer, account: account.id, plan: plan, maxMessageBytes: account.maxMessageBytes,
+    /// RETR into the vault (messages whose framing was in doubt first, one at a time; the rest
+    /// pipelined); what arrived completely is committed even when this throws.
+    private func retrieve(_ plan: FetchPlan, lockstep: Set<String>, from client: POP3Client, into writer: VaultWriterThread,
+                          report: inout AccountReport) async throws {
+        let (id, name) = (account.id, account.name)
+        let stream = try await writer.perform { writer in
+            writer.register(account: id, name: name)
+            return try writer.openStream()
+        }
+        let sink = VaultSink(thread: writer, stream: stream, account: id, plan: plan, maxMessageBytes: account.maxMessageBytes,
                              report: report, progress: progress)
-        let read: Int
+        let sizes = Dictionary(plan.fetch.compactMap { fetch in fetch.sizeHint.map { (fetch.number, $0) } },
+                               uniquingKeysWith: { first, _ in first })
+        let careful = plan.fetch.filter { lockstep.contains($0.uidl) }.map(\.number)
+        let rest = plan.fetch.filter { !lockstep.contains($0.uidl) }.map(\.number)
+        var read = 0
         do {
-            read = try await client.retrieve(plan.fetch.map(\.number), into: sink, shouldStop: shouldStop)
-            try sink.close()
+            read += try await client.retrieve(careful, sizes: sizes, pipelined: false, into: sink, shouldStop: shouldStop)
+            if read == careful.count {
+                read += try await client.retrieve(rest, sizes: sizes, into: sink, shouldStop: shouldStop)
+            }
+            try await sink.close()
             report = sink.report
         } catch {
-            try? sink.close()
+            try? await sink.close()
             report = sink.report
+            report.framingSuspects += sink.abandoned
             throw error
-        }
-        for dropped in writer.droppedMappings {
-            report.skipped.append(SkippedMessage(uidl: dropped.uidl, reason: "its content was being stored by another "
-                + "account's session, which failed; it is fetched again next run"))
         }
         if read < plan.fetch.count {
             report.interrupted = true
-            report.skipped.append(SkippedMessage(uidl: "\(plan.fetch.count - read) messages", reason: "not fetched: the run was interrupted"))
-        }
-    }
-}
-
-/// The QUIT that ends a session, sent and not yet answered. The session deleted nothing, so
-/// the server keeps every message whatever QUIT answers (RFC 1939 §6: only the UPDATE state
-/// after it removes anything), and the archive is complete before QUIT goes out. The run is
-/// therefore recorded while the reply is on its way, and a failed QUIT is logged, not held
-/// against the account.
-struct SessionClosing {
-    private let client: POP3Client
-    private let account: String
-    private let logger: Logger
-    private var failure: Error?
-
-    init(quitting client: POP3Client, account: String, logger: Logger) async {
-        (self.client, self.account, self.logger) = (client, account, logger)
-        do { try await client.sendQuit() } catch { failure = error }
-    }
-
-    /// Reads QUIT's reply and closes the connection.
-    func finish() async {
-        var failure = self.failure
-        if failure == nil {
-            do { try await client.finishQuit() } catch { failure = error }
-        } else {
-            await client.abandon()
-        }
-        if let failure {
-            logger.warning("QUIT failed after the backup; nothing was deleted, so nothing depends on it",
-                           metadata: ["account": "\(account)", "error": "\(failure)"])
+            report.skipped.append(SkippedMessage(uidl: "\(plan.fetch.count - read) messages", reason: "not fetched: the run was stopped"))
         }
     }
 }

@@ -11,87 +11,45 @@ import POP3Core
 /// run; each retry resumes where the last attempt's committed work ended.
 public struct BackupScheduler: Sendable {
     public let defaults: Defaults
-    public let vault: VaultOpening
+    /// Nil for a dry run against a vault that does not exist yet.
+    public let vault: Vault?
+    let writer: VaultWriterThread?
     public let logger: Logger
     public let stop: StopFlag
-    public let dryRun: Bool
     /// Called as messages arrive (for a progress display); must be cheap.
     public let progress: @Sendable (AccountReport) -> Void
     /// The first retry waits this long, each further one twice as long (capped at 60 s).
     public var initialBackoffSeconds = 2.0
-    /// Servers' addresses looked up ahead (`lookUpHosts`), by account name, for first attempts;
-    /// a retry looks its server up again.
-    public var lookups: [String: HostLookup] = [:]
-    /// Connections begun ahead (`connectEarly`), by account name, for first attempts. Those no
-    /// session took are closed when the run ends.
-    public var early: [String: EarlyConnection] = [:]
 
-    public init(defaults: Defaults, vault: VaultOpening, logger: Logger, stop: StopFlag, dryRun: Bool,
-                progress: @escaping @Sendable (AccountReport) -> Void = { _ in }) {
+    public var dryRun: Bool { writer == nil }
+
+    /// A scheduler that stores into `vault` (opened for writing), or with `dryRun` one that only
+    /// logs in and plans, against `vault` opened for reading if there is one.
+    public init(defaults: Defaults, vault: Vault?, dryRun: Bool, logger: Logger, stop: StopFlag,
+                progress: @escaping @Sendable (AccountReport) -> Void = { _ in }) throws {
         self.defaults = defaults
         self.vault = vault
+        writer = dryRun ? nil : try vault.map(VaultWriterThread.init)
         self.logger = logger
         self.stop = stop
-        self.dryRun = dryRun
         self.progress = progress
     }
 
-    /// Starts the network threads while the caller parses its command line and reads the config.
-    public static func startNetworking() {
-        POP3Client.startEventLoops()
-    }
-
-    /// Starts looking up the accounts' servers, for `lookups`, while the caller opens the vault.
-    public static func lookUpHosts(of accounts: [AccountConfig]) -> [String: HostLookup] {
-        Dictionary(accounts.map { ($0.name, HostLookup.start(host: $0.host, port: $0.port)) },
-                   uniquingKeysWith: { first, _ in first })
-    }
-
-    /// Begins the connections of the accounts a run starts at once (`FirstWave`), for `early`.
-    /// Called once the vault is locked: a run that cannot have the vault connects nowhere.
-    public static func connectEarly(_ accounts: [AccountConfig], defaults: Defaults,
-                                    lookups: [String: HostLookup]) -> [String: EarlyConnection] {
-        let wave = FirstWave.accounts(accounts, parallel: defaults.parallel, perHost: defaults.perHostConnections)
-        return Dictionary(wave.map { account in
-            (account.name, EarlyConnection.start(to: EndpointFactory.endpoint(for: account, defaults: defaults),
-                                                 lookup: lookups[account.name]))
-        }, uniquingKeysWith: { first, _ in first })
-    }
-
-    /// Returns once one of `early`'s connections is up or could not be made; at once if none
-    /// was begun. The vault opens then (`VaultOpening`): the index is needed only when a
-    /// listing arrives, and opened beside the first connection it delayed it.
-    public static func firstConnected(_ early: [String: EarlyConnection]) async {
-        await EarlyConnection.firstSettled(of: Array(early.values))
-    }
-
     public func run(_ accounts: [AccountConfig]) async -> RunReport {
-        defer { early.values.forEach { $0.release() } }
         let started = Date()
         let limiter = HostLimiter(limit: defaults.perHostConnections)
-        let unrecorded = UnrecordedAccounts(count: accounts.count)
-        let vault = self.vault
-        let logger = self.logger
-        // After the last account's run is recorded, the index is closed while its QUIT is answered.
-        let recorded: @Sendable () async -> Void = {
-            guard await unrecorded.recordOne(), (try? await vault.vault) != nil else { return }
-            do { try await vault.close() } catch {
-                logger.error("cannot close the index cleanly; its WAL file stays beside it and the next run or `popvault verify` applies it",
-                             metadata: ["error": "\(error)"])
-            }
-        }
         var reports: [String: AccountReport] = [:]
         await withTaskGroup(of: AccountReport.self) { group in
             var pending = accounts.makeIterator()
             var running = 0
             while running < defaults.parallel, let account = pending.next() {
-                group.addTask { await self.backUp(account, limiter: limiter, recorded: recorded) }
+                group.addTask { await self.backUp(account, limiter: limiter) }
                 running += 1
             }
             for await report in group {
                 reports[report.account] = report
                 if let account = pending.next(), !stop.isRaised {
-                    group.addTask { await self.backUp(account, limiter: limiter, recorded: recorded) }
+                    group.addTask { await self.backUp(account, limiter: limiter) }
                 }
             }
         }
@@ -99,42 +57,59 @@ public struct BackupScheduler: Sendable {
         return RunReport(startedAt: started, finishedAt: Date(), dryRun: dryRun, accounts: ordered)
     }
 
+    /// Commits what the sessions left in the batch and ends the writer's thread. Call it once,
+    /// after `run`; the vault can then be closed.
+    public func finish() async throws {
+        guard let writer else { return }
+        var failure: Error?
+        do { try await writer.perform { try $0.close() } } catch { failure = error }
+        await writer.shutdown()
+        if let failure { throw failure }
+    }
+
     private static func notStarted(_ account: AccountConfig) -> AccountReport {
         var report = AccountReport(account: account.name)
-        report.errors = ["not started: the run was interrupted"]
+        report.errors = ["not started: the run was stopped"]
         report.interrupted = true
         return report
     }
 
-    /// One account, all attempts, recorded in the index; `recorded` is called once the account
-    /// is done with the index (its run recorded, or none for a dry run), while QUIT's reply is
-    /// awaited.
-    func backUp(_ account: AccountConfig, limiter: HostLimiter, recorded: @escaping @Sendable () async -> Void) async -> AccountReport {
+    /// One account, all attempts, recorded in the index.
+    func backUp(_ account: AccountConfig, limiter: HostLimiter) async -> AccountReport {
         let started = Date()
         var report = AccountReport(account: account.name)
         await limiter.acquire(HostLimiter.server(of: account.host))
-        let deadline = started.addingTimeInterval(Double(defaults.accountTimeLimitSeconds))
+        let deadline = ContinuousClock.now + .seconds(defaults.accountTimeLimitSeconds)
         let stop = self.stop
-        let session = AccountSession(account: account, defaults: defaults, vault: vault,
-                                     logger: logger, shouldStop: { stop.isRaised || Date() > deadline },
-                                     dryRun: dryRun, progress: progress)
-        var closing: SessionClosing?
-        var listing: ListingSummary?
+        let session = AccountSession(account: account, defaults: defaults, vault: vault, writer: writer, logger: logger,
+                                     shouldStop: { stop.isRaised || ContinuousClock.now >= deadline }, progress: progress)
         for attempt in 1...max(1, defaults.retries) {
             report.attempts = attempt
+            let interrupt = SessionInterrupt()
             do {
-                (closing, listing) = try await session.run(into: &report, lookup: attempt == 1 ? lookups[account.name] : nil,
-                                                           early: attempt == 1 ? early[account.name] : nil)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        await SessionWatchdog.watch(interrupt, deadline: deadline, stop: stop, grace: .seconds(defaults.stopGraceSeconds))
+                    }
+                    defer { group.cancelAll() }
+                    try await session.run(into: &report, interrupt: interrupt, lockstep: Set(report.framingSuspects))
+                }
                 report.result = report.skipped.isEmpty && !report.interrupted ? .ok : .partial
-                if Date() > deadline { report.errors.append("stopped at the account time limit (\(defaults.accountTimeLimitSeconds) s)") }
                 break
             } catch {
+                if let reason = interrupt.reason {
+                    report.interrupted = true
+                    report.errors.append("attempt \(attempt): \(reason); what was complete is committed")
+                    report.result = report.fetched > 0 ? .partial : .failed
+                    logger.warning("account interrupted", metadata: ["account": "\(account.name)", "reason": "\(reason)"])
+                    break
+                }
                 report.errors.append("attempt \(attempt): \(error)")
                 let transient = (error as? POP3Error)?.isTransient ?? false
                 logger.warning("account failed", metadata: ["account": "\(account.name)", "attempt": "\(attempt)", "error": "\(error)"])
-                if transient && attempt < defaults.retries && !stop.isRaised && Date() < deadline {
+                if transient && attempt < defaults.retries && !stop.isRaised && ContinuousClock.now < deadline {
                     let delay = min(60, initialBackoffSeconds * pow(2, Double(attempt - 1)))
-                    try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                    try? await Task.sleep(for: .seconds(delay))
                     continue
                 }
                 report.result = report.fetched > 0 ? .partial : .failed
@@ -143,47 +118,28 @@ public struct BackupScheduler: Sendable {
             }
         }
         report.durationSeconds = Date().timeIntervalSince(started)
-        if !dryRun { await record(report, account: account, started: started, listing: report.result == .ok ? listing : nil) }
-        async let indexDone: Void = recorded()
-        await closing?.finish()
-        await indexDone
+        if !dryRun { await record(report, account: account, started: started) }
         await limiter.release(HostLimiter.server(of: account.host))
         return report
     }
 
-    /// `listing`: the session's listing, when the run left nothing of it behind.
-    private func record(_ report: AccountReport, account: AccountConfig, started: Date, listing: ListingSummary?) async {
+    private func record(_ report: AccountReport, account: AccountConfig, started: Date) async {
+        guard let index = vault?.index else { return }
         var run = RunRecord(accountId: account.id, startedAt: Int64(started.timeIntervalSince1970))
         run.finishedAt = Int64(Date().timeIntervalSince1970)
         run.result = report.result.rawValue
         run.fetched = report.fetched
         run.newMessages = report.stored
-        run.bytes = Int64(report.bytes)
+        run.bytes = Int64(clamping: report.bytes)
         run.skipped = report.skipped.count
-        run.remapped = report.reidentified
+        run.remapped = report.duplicates
         run.onServerCount = report.onServerMessages
-        run.onServerBytes = report.onServerBytes.map(Int64.init)
+        run.onServerBytes = report.onServerBytes.map { Int64(clamping: $0) }
         run.error = report.errors.last
-        // A vault that could not be opened is reported once, by the caller, not per account.
-        guard let index = try? await vault.vault.index else { return }
         do {
-            try index.record(run, accountName: account.name, completeListing: listing)
+            try await index.record(run, accountName: account.name)
         } catch {
             logger.error("cannot record the run in the index", metadata: ["account": "\(account.name)", "error": "\(error)"])
         }
-    }
-}
-
-/// Counts down the accounts whose run is not in the index yet. An interrupted run leaves some
-/// unrecorded, and the index then closes when the process ends.
-private actor UnrecordedAccounts {
-    private var count: Int
-
-    init(count: Int) { self.count = count }
-
-    /// True for the last one.
-    func recordOne() -> Bool {
-        count -= 1
-        return count == 0
     }
 }

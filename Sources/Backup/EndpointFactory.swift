@@ -26,11 +26,4 @@ enum EndpointFactory {
         Credentials(user: account.user, secret: account.secret.isToken ? .token(secret) : .password(secret))
     }
 
-    /// Logs in and lists the mailbox (STAT and UIDL), resolving the secret only when it is about to be used.
-    static func loginAndList(_ client: POP3Client, account: AccountConfig, onStat: ((count: Int, size: Int)) -> Void)
-        async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
-        let secret = try SecretResolver.resolve(account)
-        return try await client.loginAndList(credentials(for: account, secret: secret), method: authMethod(for: account),
-                                             allowPlaintextAuth: account.allowPlaintextAuth, onStat: onStat)
-    }
 }

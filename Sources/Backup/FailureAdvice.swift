@@ -27,6 +27,9 @@ public enum FailureAdvice {
             return "check host = \"\(account.host)\" and port = \(account.port), and that the server is reachable"
         case .tlsFailure, .insecureConnection, .unsupported:
             return nil  // the message already says what to do
+        case .ambiguousFraming:
+            return "the server ends some messages in a way that cannot be read safely; the message named is left on the "
+                + "server and tried again one at a time next run"
         case .protocolViolation, .connectionClosed, .commandRefused:
             return "the server misbehaved or the connection broke; the next run resumes where this one stopped"
         }

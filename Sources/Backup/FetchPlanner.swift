@@ -24,7 +24,8 @@ public struct FetchPlan: Sendable, Equatable {
     public var duplicatedUIDLs = 0
     /// What the listing changes in the index's record of the server mailbox.
     public var listingChanges = ListingChanges()
-    public var bytesToFetch: Int { fetch.reduce(0) { $0 + ($1.sizeHint ?? 0) } }
+    /// LIST's sizes of the messages to fetch, added up (clamped: a server names the sizes).
+    public var bytesToFetch: Int { fetch.reduce(0) { $0.addingClamped($1.sizeHint ?? 0) } }
 }
 
 /// Decides which messages to retrieve. Pure: the listing, what the vault holds, the limits in,
@@ -143,5 +144,14 @@ public enum FetchPlanner {
     public static func plan(listing: UIDLListing, archived: ArchivedMailbox, sizes: [Int: Int],
                             maxMessageBytes: Int?) -> FetchPlan {
         limit(plan(listing: listing, archived: archived), sizes: sizes, maxMessageBytes: maxMessageBytes)
+    }
+}
+
+extension Int {
+    /// `self + other`, or `Int.max` (or `.min`) where that would overflow: for sums of
+    /// numbers a server or a file chose.
+    public func addingClamped(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

@@ -20,6 +20,8 @@ public enum MetricsFile {
                report.accounts.map { (label($0), $0.result == .ok ? "1" : "0") })
         metric("account_last_success_timestamp_seconds", "When the account last ran without failure.", "gauge",
                report.accounts.filter { $0.result == .ok }.map { (label($0), finished) })
+        metric("account_duplicate_messages", "Duplicates of content already archived, recorded in the last run.", "gauge",
+               report.accounts.map { (label($0), "\($0.duplicates)") })
         metric("account_fetched_messages", "Messages retrieved in the last run.", "gauge", report.accounts.map { (label($0), "\($0.fetched)") })
         metric("account_stored_messages", "New messages stored in the last run.", "gauge", report.accounts.map { (label($0), "\($0.stored)") })
         metric("account_fetched_bytes", "Bytes retrieved in the last run.", "gauge", report.accounts.map { (label($0), "\($0.bytes)") })
@@ -33,15 +35,5 @@ public enum MetricsFile {
     private static func escape(_ value: String) -> String {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    /// Writes `text` to `path` atomically (temporary file, then rename).
-    public static func write(_ text: String, to path: String) throws {
-        let temporary = path + ".tmp.\(getpid())"
-        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
     }
 }

@@ -22,8 +22,9 @@ public struct AccountReport: Sendable, Codable {
     public var fetched = 0
     /// Of those, new content stored.
     public var stored = 0
-    /// Known content under a new UIDL (a server migration, a copy in another account).
-    public var reidentified = 0
+    /// Duplicates of content already archived: the same message under a new UIDL (a server
+    /// migration) or in another account, recorded without storing its bytes again.
+    public var duplicates = 0
     /// Canonical bytes retrieved.
     public var bytes = 0
     public var onServerMessages: Int?
@@ -35,6 +36,8 @@ public struct AccountReport: Sendable, Codable {
     public var advice: String?
     public var durationSeconds = 0.0
     public var interrupted = false
+    /// UIDLs whose framing was in doubt in an attempt; the next attempt fetches them one at a time.
+    public var framingSuspects: [String] = []
 
     public init(account: String) { self.account = account }
 }

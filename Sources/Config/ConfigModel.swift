@@ -14,8 +14,9 @@ public struct PopVaultConfig: Sendable {
 }
 
 public struct Defaults: Sendable, Equatable {
-    /// Accounts fetched at once.
+    /// Accounts fetched at once (`parallel`, or `run --parallel`), within `parallelRange`.
     public var parallel = 4
+    public static let parallelRange = 1...64
     /// Connections at once to one host (servers such as Courier limit connections per IP).
     public var perHostConnections = 2
     public var policy = "keep-everything"
@@ -26,8 +27,15 @@ public struct Defaults: Sendable, Equatable {
     public var retries = 3
     /// igzip (ISA-L) level of new segments, 1–3; 1 is the default (docs/DECISIONS.md).
     public var compressionLevel = 1
-    /// Wall-clock limit for one account in one run.
+    /// Wall-clock limit for one account in one run; enforced inside a retrieval too.
     public var accountTimeLimitSeconds = 4 * 3600
+    /// After SIGTERM or SIGINT, how long the messages in flight may take; then the connections
+    /// are dropped, what is complete is committed, and the run exits.
+    public var stopGraceSeconds = 10
+    /// How long `password_command` or `token_command` may take before it is killed.
+    public var secretTimeoutSeconds = 60
+    /// Messages larger than this are skipped and reported (`max_message_size`).
+    public var maxMessageBytes: Int? = 200_000_000
 
     public init() {}
 }
@@ -80,6 +88,6 @@ public struct AccountConfig: Sendable {
     public var allowPlaintextAuth: Bool
     public var policy: String
     public var maxDeletesPerRun: Int?
-    /// Messages larger than this (canonical bytes) are skipped and reported; nil: no limit.
+    /// Messages larger than this are skipped and reported; nil: no limit.
     public var maxMessageBytes: Int?
 }

@@ -7,10 +7,13 @@ public enum ConfigParser {
     static let topKeys: Set<String> = ["vault", "policies", "defaults", "account"]
     static let defaultsKeys: Set<String> = ["parallel", "per_host_connections", "policy", "max_deletes_per_run",
                                             "connect_timeout", "reply_timeout", "retries", "account_time_limit",
-                                            "compression_level"]
+                                            "compression_level", "stop_grace", "secret_timeout", "max_message_size"]
     static let accountKeys: Set<String> = ["name", "host", "port", "tls", "ca_file", "tls_fingerprint", "user", "auth",
                                            "password_command", "password_file", "password_env", "token_command",
                                            "allow_plaintext_auth", "policy", "max_deletes_per_run", "max_message_size"]
+
+    /// An account name's id goes into every member header, which holds 64 KiB in all.
+    static let maximumNameLength = 256
 
     public static func parse(_ text: String, file: String) throws(ConfigErrors) -> PopVaultConfig {
         let root: TOMLTable
@@ -34,7 +37,7 @@ public enum ConfigParser {
             if let table = value.table {
                 var reader = TableReader(table, path: "defaults", locator: locator, section: .table("defaults"))
                 reader.rejectUnknownKeys(defaultsKeys)
-                defaults.parallel = reader.int("parallel", in: 1...64) ?? defaults.parallel
+                defaults.parallel = reader.int("parallel", in: Defaults.parallelRange) ?? defaults.parallel
                 defaults.perHostConnections = reader.int("per_host_connections", in: 1...64) ?? defaults.perHostConnections
                 defaults.policy = reader.string("policy") ?? defaults.policy
                 defaults.maxDeletesPerRun = reader.int("max_deletes_per_run", in: 0...10_000_000)
@@ -43,6 +46,9 @@ public enum ConfigParser {
                 defaults.retries = reader.int("retries", in: 1...20) ?? defaults.retries
                 defaults.accountTimeLimitSeconds = reader.int("account_time_limit", in: 60...86_400 * 7) ?? defaults.accountTimeLimitSeconds
                 defaults.compressionLevel = reader.int("compression_level", in: 1...3) ?? defaults.compressionLevel
+                defaults.stopGraceSeconds = reader.int("stop_grace", in: 1...3600) ?? defaults.stopGraceSeconds
+                defaults.secretTimeoutSeconds = reader.int("secret_timeout", in: 1...3600) ?? defaults.secretTimeoutSeconds
+                if let size = reader.size("max_message_size") { defaults.maxMessageBytes = size }
                 errors += reader.errors
             } else {
                 errors.append(ConfigError(file: file, keyPath: "defaults", message: "expected a table [defaults]"))
@@ -82,7 +88,11 @@ public enum ConfigParser {
 
     private static func parseAccount(_ reader: inout TableReader, defaults: Defaults) -> AccountConfig? {
         reader.rejectUnknownKeys(accountKeys)
-        let name = reader.required("name", "a name for the account, e.g. name = \"work\"")
+        var name = reader.required("name", "a name for the account, e.g. name = \"work\"")
+        if let given = name, given.utf8.count > maximumNameLength {
+            reader.fail("name", "is \(given.utf8.count) bytes long; an account name takes at most \(maximumNameLength)")
+            name = nil
+        }
         let host = reader.required("host", "the POP3 server's name, e.g. host = \"pop.example.com\"")
         let user = reader.required("user", "the login name on the server")
         let tls: TLSMode = reader.choice("tls", default: .implicit)
@@ -116,6 +126,11 @@ public enum ConfigParser {
                 reader.fail("auth", "token_command works with auth = \"auto\", \"xoauth2\" or \"oauthbearer\", not \"\(auth.rawValue)\"")
             }
         }
+        if tls == .none && (caFile != nil || fingerprint != nil) {
+            reader.fail(caFile != nil ? "ca_file" : "tls_fingerprint",
+                        "tls = \"none\" checks no certificate, so ca_file and tls_fingerprint would be ignored: "
+                        + "use tls = \"implicit\" or \"starttls\", or remove them")
+        }
         if tls == .none && !allowPlaintext {
             reader.fail("tls", "tls = \"none\" would send the password unencrypted; use \"implicit\" or \"starttls\", "
                 + "or if you really mean it, also set allow_plaintext_auth = true")
@@ -128,11 +143,7 @@ public enum ConfigParser {
         }
         let policy = reader.string("policy") ?? defaults.policy
         let maxDeletes = reader.int("max_deletes_per_run", in: 0...10_000_000) ?? defaults.maxDeletesPerRun
-        var maxMessageBytes: Int?
-        if let size = reader.string("max_message_size") {
-            maxMessageBytes = ByteSize.parse(size)
-            if maxMessageBytes == nil { reader.fail("max_message_size", "expected a size such as \"50MB\" or \"2GiB\", found \"\(size)\"") }
-        }
+        let maxMessageBytes = reader.size("max_message_size") ?? defaults.maxMessageBytes
         guard let name, let host, let user, let secret = sources.first, sources.count == 1 else { return nil }
         let id = AccountIdentifier.make(from: name)
         return AccountConfig(name: name, id: id, host: host, port: port, tls: tls, caFile: caFile, tlsFingerprint: fingerprint,
@@ -159,14 +170,16 @@ public enum ConfigParser {
 
 /// Sizes written as `500MB`, `2GiB`, `1024` (bytes). Decimal and binary units are both accepted.
 public enum ByteSize {
+    /// The size in bytes; nil for anything else, and for a size this machine cannot count.
     public static func parse(_ text: String) -> Int? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let digits = trimmed.prefix { $0.isNumber }
-        guard let number = Int(digits) else { return nil }
+        let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, let number = Int(digits) else { return nil }
         let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).uppercased()
         let factors: [String: Int] = ["": 1, "B": 1, "KB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000,
                                       "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         guard let factor = factors[unit] else { return nil }
-        return number * factor
+        let (bytes, overflow) = number.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : bytes
     }
 }

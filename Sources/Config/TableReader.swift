@@ -47,6 +47,16 @@ struct TableReader {
         return value
     }
 
+    /// A size such as `"50MB"` (`ByteSize`).
+    mutating func size(_ key: String) -> Int? {
+        guard let text = string(key) else { return nil }
+        guard let bytes = ByteSize.parse(text), bytes > 0 else {
+            fail(key, "expected a size such as \"50MB\" or \"2GiB\" (at most \(Int.max) bytes), found \"\(text)\"")
+            return nil
+        }
+        return bytes
+    }
+
     mutating func required(_ key: String, _ what: String) -> String? {
         if table[key] == nil {
             fail(nil, "missing key \"\(key)\": \(what)")

@@ -10,11 +10,7 @@ extension POP3Client {
     ///
     /// A server whose capabilities after login do not include UIDL is refused: without it, a
     /// client that leaves mail on the server cannot tell which messages it already has.
-    ///
-    /// `onStat` gets STAT's reply as soon as it is read, before the listing: a long listing
-    /// takes a while, and the caller can start what STAT already tells it to.
-    public func loginAndList(_ credentials: Credentials, method: AuthMethod, allowPlaintextAuth: Bool,
-                             onStat: ((count: Int, size: Int)) -> Void = { _ in })
+    public func loginAndList(_ credentials: Credentials, method: AuthMethod, allowPlaintextAuth: Bool)
         async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
         try await POP3Error.wrap {
             let capaSent = try await authenticate(credentials, method: method, allowPlaintextAuth: allowPlaintextAuth)
@@ -23,33 +19,28 @@ extension POP3Client {
                 try await transport.send([.capa, .stat, .uidl(nil)])
                 try await readCapabilities(status: try await transport.readStatusLine(for: POP3Command.capa.description))
                 try requireUIDL()
-                return try await readStatAndUIDL(onStat: onStat)
+                return try await readStatAndUIDL()
             }
             try await learnCapabilitiesAfterLogin(capaSent: capaSent)
             try requireUIDL()
-            return try await statAndUIDL(onStat: onStat)
+            return try await statAndUIDL()
         }
     }
 
-    /// STAT and UIDL; a server that pipelines gets both in one write. `onStat` as for `loginAndList`.
-    public func statAndUIDL(onStat: ((count: Int, size: Int)) -> Void = { _ in })
-        async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
+    /// STAT and UIDL; a server that pipelines gets both in one write.
+    public func statAndUIDL() async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
         guard capabilities.pipelining else {
-            let stat = try await self.stat()
-            onStat(stat)
-            return (stat, try await uidl())
+            return (try await stat(), try await uidl())
         }
         logger.trace("send", metadata: ["command": "STAT, UIDL (pipelined)"])
         try await transport.send([.stat, .uidl(nil)])
-        return try await readStatAndUIDL(onStat: onStat)
+        return try await readStatAndUIDL()
     }
 
-    /// The replies of a STAT and a UIDL already sent; STAT's is handed over before the listing is read.
-    private func readStatAndUIDL(onStat: ((count: Int, size: Int)) -> Void)
-        async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
+    /// The replies of a STAT and a UIDL already sent.
+    private func readStatAndUIDL() async throws -> (stat: (count: Int, size: Int), listing: UIDLListing) {
         let stat = try ListingParser.parseStat(try accepted(try await transport.readStatusLine(
             for: POP3Command.stat.description), to: .stat, phase: .transaction).text)
-        onStat(stat)
         let uidl = try accepted(try await transport.readStatusLine(for: POP3Command.uidl(nil).description),
                                 to: .uidl(nil), phase: .transaction)
         return (stat, try await readUIDL(status: uidl))

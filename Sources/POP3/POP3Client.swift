@@ -1,5 +1,4 @@
 import Crypto
-import Dispatch
 import Logging
 import NIOCore
 import NIOPosix
@@ -47,27 +46,14 @@ public final class POP3Client {
         self.logger = logger
     }
 
-    /// Starts the shared event-loop threads in the background, so that the first connection
-    /// does not wait for them: creating them takes 3–5 ms in a fresh process (threads, epoll,
-    /// and the runtime's first look at NIO's types), more than a run with nothing new spends
-    /// before it connects. Called first thing in `main`, it overlaps that with parsing the
-    /// command line on the other core; started after parsing, the first connection had waited
-    /// 2 ms for it (`perf` uprobe timelines).
-    public static func startEventLoops() {
-        DispatchQueue.global().async { _ = MultiThreadedEventLoopGroup.singleton }
-    }
-
     /// Connects, reads the greeting, learns the capabilities, and for `starttls` upgrades the
     /// connection (refusing a server that does not offer STLS: fetchmail's CVE-2006-5867).
-    /// `lookup`, if of the endpoint's host and port, gives the addresses to try; `early`, if to
-    /// them, the connection to use.
     public static func connect(to endpoint: POP3Endpoint, logger: Logger,
-                               group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                               lookup: HostLookup? = nil, early: EarlyConnection? = nil) async throws -> POP3Client {
+                               group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> POP3Client {
         let transport = try await POP3Error.wrap {
             try await POP3Transport.connect(host: endpoint.host, port: endpoint.port,
                                             implicitTLS: endpoint.security == .implicit ? endpoint.tls : nil,
-                                            timeouts: endpoint.timeouts, group: group, lookup: lookup, early: early)
+                                            timeouts: endpoint.timeouts, group: group)
         }
         do {
             let greeting = try await transport.readStatusLine(for: "the greeting")
@@ -87,6 +73,10 @@ public final class POP3Client {
             throw POP3Error.from(error)
         }
     }
+
+    /// Drops the connection at once when called, from any thread or task: whatever the
+    /// session is waiting for fails. The server enters no UPDATE state, so nothing is deleted.
+    public var interrupter: @Sendable () -> Void { POP3Transport.interrupter(of: transport.channel) }
 
     private func startTLS() async throws {
         guard capabilities.stls else {
@@ -112,7 +102,8 @@ public final class POP3Client {
             capabilities = .rfc1939Baseline
             return
         }
-        let lines = try await readLines(for: .capa, status: status, maxLines: Capabilities.maximumLines, maxLineLength: 1024)
+        let lines = try await readLines(for: .capa, status: status, limits: ListingLimits(lines: Capabilities.maximumLines, lineLength: 1024,
+                                                                                      bytes: 256 * 1024))
         capabilities = Capabilities(lines: lines.map { String(decoding: $0, as: UTF8.self) })
     }
 
@@ -161,7 +152,7 @@ public final class POP3Client {
 
     func readUIDL(status: StatusLine) async throws -> UIDLListing {
         var builder = UIDLListingBuilder()
-        try await forEachLine(of: .uidl(nil), status: status, maxLines: 2_000_000, maxLineLength: 1024) { builder.add(line: $0) }
+        try await forEachLine(of: .uidl(nil), status: status, limits: .listing) { builder.add(line: $0) }
         return builder.listing
     }
 
@@ -179,10 +170,6 @@ public final class POP3Client {
         let replies = try await pipelined(numbers.map { .list($0) }, checked: 0)
         return ListingParser.parseList(lines: replies.filter(\.isOK).map { Array($0.text.utf8) })
     }
-
-    public func dele(_ number: Int) async throws { try await command(.dele(number)) }
-    public func rset() async throws { try await command(.rset) }
-    public func noop() async throws { try await command(.noop) }
 
     /// Ends the session. Only after a `+OK` here has the server entered UPDATE state (RFC 1939 §6).
     @discardableResult
@@ -224,60 +211,28 @@ public final class POP3Client {
 
     private func multilineLines(_ command: POP3Command) async throws -> [[UInt8]] {
         let status = try await self.command(command)
-        return try await readLines(for: command, status: status, maxLines: 2_000_000, maxLineLength: 1024)
+        return try await readLines(for: command, status: status, limits: .listing)
     }
 
     /// Reads a multi-line listing into lines.
-    func readLines(for command: POP3Command, status: StatusLine, maxLines: Int, maxLineLength: Int) async throws -> [[UInt8]] {
+    func readLines(for command: POP3Command, status: StatusLine, limits: ListingLimits) async throws -> [[UInt8]] {
         var lines: [[UInt8]] = []
-        try await forEachLine(of: command, status: status, maxLines: maxLines, maxLineLength: maxLineLength) { lines.append(Array($0)) }
+        try await forEachLine(of: command, status: status, limits: limits) { lines.append(Array($0)) }
         return lines
     }
 
-    /// Hands each line of a multi-line reply (without its line end) to `body` as it arrives. A
-    /// line over `maxLineLength` is a protocol violation: listing lines are short, and unbounded
-    /// ones are how fetchmail's CVE-2005-2335 began. A line within one received chunk is passed
-    /// in place; only one split across chunks is assembled in a buffer.
-    func forEachLine(of command: POP3Command, status: StatusLine, maxLines: Int, maxLineLength: Int,
+    /// Hands each line of a multi-line reply (without its line end) to `body` as it arrives,
+    /// within `limits`: listing lines are short, and unbounded ones are how fetchmail's
+    /// CVE-2005-2335 began. Past a limit the rest of the reply is read and dropped, so the
+    /// session stays in step, and the error follows.
+    func forEachLine(of command: POP3Command, status: StatusLine, limits: ListingLimits,
                      _ body: (UnsafeRawBufferPointer) -> Void) async throws {
-        var count = 0
-        var partial: [UInt8] = []
-        var failure: POP3Error?
-        func deliver(_ line: UnsafeRawBufferPointer) {
-            count += 1
-            if count > maxLines {
-                failure = .protocolViolation("reply to \(command) has more than \(maxLines) lines")
-            } else {
-                body(line)
-            }
+        var lines = LineSplitter(limits: limits)
+        try await transport.readMultiline(for: command.description, decoder: MultilineDecoder(bareLineFeeds: status.endedWithBareLF)) { bytes in
+            bytes.withUnsafeBytes { lines.add($0, to: body) }
         }
-        try await transport.readMultiline(for: command.description, bareLineFeeds: status.endedWithBareLF) { bytes in
-            var start = 0
-            while failure == nil, start < bytes.count {
-                let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
-                guard let newline = rest.firstIndex(of: UInt8(ascii: "\n")) else {
-                    partial.append(contentsOf: rest)
-                    if partial.count > maxLineLength { failure = tooLong(command, maxLineLength) }
-                    return
-                }
-                let piece = UnsafeRawBufferPointer(rebasing: rest[..<newline])
-                if partial.isEmpty {
-                    if piece.count > maxLineLength { failure = tooLong(command, maxLineLength) } else { deliver(piece) }
-                } else {
-                    partial.append(contentsOf: piece)
-                    if partial.count > maxLineLength { failure = tooLong(command, maxLineLength) } else { partial.withUnsafeBytes(deliver) }
-                    partial.removeAll(keepingCapacity: true)
-                }
-                start += newline + 1
-            }
-        }
-        if let failure { throw failure }
-        if !partial.isEmpty { partial.withUnsafeBytes(deliver) }
-        if let failure { throw failure }
-    }
-
-    private func tooLong(_ command: POP3Command, _ maxLineLength: Int) -> POP3Error {
-        .protocolViolation("a line of the reply to \(command) is longer than \(maxLineLength) bytes")
+        lines.finish(to: body)
+        if let failure = lines.failure { throw POP3Error.protocolViolation("the reply to \(command) \(failure)") }
     }
 }
 

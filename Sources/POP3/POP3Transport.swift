@@ -1,3 +1,4 @@
+import Escaping
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -41,19 +42,21 @@ final class POP3Transport {
     }
 
     /// Connects, and with `implicitTLS` completes the TLS handshake. The TLS context (certificates
-    /// read, BoringSSL set up) is made while TCP connects: in a fresh process each takes
-    /// milliseconds, and neither needs the other. With `lookup` (of this host and port) its
-    /// addresses are raced instead of a lookup made now; with `early` (to this host and port),
-    /// its connection is used.
+    /// read, BoringSSL set up) is made while TCP connects; neither needs the other.
     static func connect(host: String, port: Int, implicitTLS: TLSOptions?, timeouts: POP3Timeouts,
-                        group: EventLoopGroup, lookup: HostLookup? = nil, early: EarlyConnection? = nil) async throws -> POP3Transport {
+                        group: EventLoopGroup) async throws -> POP3Transport {
         async let context = implicitTLS.map(makeContext)
-        let connectAnew: @Sendable () -> EventLoopFuture<Channel> = {
-            startConnecting(host: host, port: port, timeouts: timeouts, group: group, lookup: lookup)
-        }
         let channel: Channel
         do {
-            channel = try await (early?.take(host: host, port: port, orConnectAnew: connectAnew) ?? connectAnew()).get()
+            // NIO's ClientBootstrap sets TCP_NODELAY itself, and races the host's addresses.
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(timeouts.connect)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(InboundByteStream(replyTimeout: timeouts.reply))
+                    }
+                }
+                .connect(host: host, port: port).get()
         } catch let error as ChannelError where error == .connectTimeout(timeouts.connect) {
             throw POP3Error.timeout("connecting to \(host):\(port) (no answer within \(timeouts.connect.seconds) s)")
         } catch {
@@ -77,22 +80,6 @@ final class POP3Transport {
             }
         }
         return transport
-    }
-
-    /// Starts a TCP connection whose received bytes go to an `InboundByteStream`, so that none is
-    /// lost before a session reads them.
-    static func startConnecting(host: String, port: Int, timeouts: POP3Timeouts, group: EventLoopGroup,
-                                lookup: HostLookup?) -> EventLoopFuture<Channel> {
-        let loop = group.next()
-        let lookup = lookup.flatMap { $0.host == host && $0.port == port ? $0 : nil }
-        return ClientBootstrap(group: loop)
-            .resolver(lookup.map { LookedUpResolver(addresses: $0.addresses(on: loop)) })
-            .connectTimeout(timeouts.connect)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(InboundByteStream(replyTimeout: timeouts.reply)) }
-            }
-            .connect(host: host, port: port)
     }
 
     private static func makeContext(_ options: TLSOptions) throws -> NIOSSLContext {
@@ -199,18 +186,18 @@ final class POP3Transport {
         }
     }
 
-    /// Reads one status line (without its line end), bounded in length.
+    /// Reads one status line (without its line end), bounded in length however the bytes arrive.
     func readStatusLine(for command: String) async throws -> StatusLine {
         while true {
-            if let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-                let length = newline - pending.readerIndex
-                guard var line = pending.readBytes(length: length) else { continue }
+            let view = pending.readableBytesView
+            if let newline = view.prefix(Self.maximumStatusLineLength + 1).firstIndex(of: UInt8(ascii: "\n")),
+               var line = pending.readBytes(length: newline - pending.readerIndex) {
                 pending.moveReaderIndex(forwardBy: 1)
                 let bareLF = line.last != UInt8(ascii: "\r")
                 if !bareLF { line.removeLast() }
                 return try StatusLine.parse(line, endedWithBareLF: bareLF)
             }
-            guard pending.readableBytes <= Self.maximumStatusLineLength else {
+            guard view.count <= Self.maximumStatusLineLength else {
                 throw POP3Error.protocolViolation("reply to \(command) is longer than \(Self.maximumStatusLineLength) bytes without a line end")
             }
             let buffers = try await receive(during: "waiting for the reply to \(command)")
@@ -219,35 +206,58 @@ final class POP3Transport {
         }
     }
 
-    /// Streams the data of a multi-line reply as canonical bytes to `consume`, in pieces of at
-    /// most about one network read. Returns the canonical length.
+    /// Streams the data of a multi-line reply as canonical bytes to `consume`, in pieces of
+    /// about one network read each, handed over whole (the callee keeps them). Returns the
+    /// decoder as it ended (its counts, and whether the reply ended at a glued terminator).
+    /// `whenAwaitingReply` is called, once, if the decoder holds a candidate end and has
+    /// nothing more to look at (see `MultilineDecoder`): the caller makes sure a reply follows.
     @discardableResult
-    func readMultiline(for command: String, bareLineFeeds: Bool,
-                       consume: (UnsafeRawBufferPointer) throws -> Void) async throws -> Int {
-        var decoder = MultilineDecoder(bareLineFeeds: bareLineFeeds)
+    func readMultiline(for command: String, decoder start: MultilineDecoder,
+                       whenAwaitingReply: () async throws -> Void = {},
+                       consume: ([UInt8]) async throws -> Void) async throws -> MultilineDecoder {
+        var decoder = start
         var output: [UInt8] = []
         output.reserveCapacity(64 * 1024)
-        func feed(_ buffer: inout ByteBuffer) throws {
+        var askedForReply = false
+        func feed(_ buffer: inout ByteBuffer) {
             let consumed = buffer.withUnsafeReadableBytes { decoder.decode($0, into: &output) }
             buffer.moveReaderIndex(forwardBy: consumed)
-            if !output.isEmpty {
-                try output.withUnsafeBytes(consume)
-                output.removeAll(keepingCapacity: true)
-            }
         }
-        try feed(&pending)
+        func handOver() async throws {
+            guard !output.isEmpty else { return }
+            let piece = output
+            output = []
+            output.reserveCapacity(64 * 1024)
+            try await consume(piece)
+        }
+        feed(&pending)
         while !decoder.isFinished {
+            try await handOver()
+            if decoder.awaitsFollowingReply && !askedForReply {
+                askedForReply = true
+                try await whenAwaitingReply()
+            }
             var buffers = try await receive(during: "in the middle of the reply to \(command)")
             while var buffer = buffers.popFirst() {
-                if !decoder.isFinished { try feed(&buffer) }
-                if decoder.isFinished && buffer.readableBytes > 0 {
-                    // What follows the reply's end is the next reply's: kept in order.
+                if pending.readableBytes > 0 || decoder.isFinished {
+                    // Bytes a candidate end could not decide on yet, or the next reply's: kept in order.
                     pending.discardReadBytes()
                     pending.writeBuffer(&buffer)
+                    feed(&pending)
+                } else {
+                    feed(&buffer)
+                    if buffer.readableBytes > 0 { pending.writeBuffer(&buffer) }
                 }
             }
         }
-        return decoder.producedCount
+        try await handOver()
+        return decoder
+    }
+
+    /// Drops the connection at once, from any thread: a read in progress fails. For a session
+    /// that must stop now (its time limit, or a stop whose grace ran out).
+    static func interrupter(of channel: Channel) -> @Sendable () -> Void {
+        { channel.close(promise: nil) }
     }
 
     func close() async {
@@ -273,10 +283,7 @@ final class POP3Transport {
 /// SHA-256 certificate fingerprints in the usual `AB:CD:…` notation.
 public enum Fingerprint {
     public static func format(_ digest: [UInt8]) -> String {
-        digest.map { byte in
-            let hex = String(byte, radix: 16, uppercase: true)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined(separator: ":")
+        Hex.colonSeparated(digest)
     }
 }
 

@@ -38,20 +38,60 @@ public struct TLSOptions: Sendable {
 }
 
 /// What the TLS handshake established, for `popvault check` and the logs. The certificate's
-/// subject and fingerprint are worked out when asked for: a nightly run reads neither, and
-/// both cost the runtime's first type lookups (0.5 ms between the handshake and the login).
+/// details are worked out when asked for: a nightly run reads none of them.
 public struct TLSSessionInfo: Sendable, Equatable {
     public let version: String
     let certificate: NIOSSLCertificate
 
-    public var certificateSubject: String { certificate.description }
+    /// The subject's distinguished name, most significant part last as usual (`CN=…, O=…`).
+    public var subject: String { Self.distinguishedName(certificate.subjectName) }
+    public var issuer: String { Self.distinguishedName(certificate.issuerName) }
 
-    /// SHA-256 of the certificate's DER bytes, as `AB:CD:…`; nil if BoringSSL cannot encode them.
+    /// The names the certificate is valid for: DNS names and IP addresses of its SAN extension.
+    public var alternativeNames: [String] {
+        certificate._subjectAlternativeNames().compactMap { name -> String? in
+            let bytes = name.contents.withUnsafeBufferPointer { Array($0) }
+            switch name.nameType {
+            case .dnsName: return "DNS:" + String(decoding: bytes, as: UTF8.self)
+            case .ipAddress:
+                if bytes.count == 4 { return "IP:" + bytes.map(String.init).joined(separator: ".") }
+                return "IP:" + stride(from: 0, to: bytes.count, by: 2).map { index in
+                    String(UInt16(bytes[index]) << 8 | UInt16(bytes[min(index + 1, bytes.count - 1)]), radix: 16)
+                }.joined(separator: ":")
+            default: return nil
+            }
+        }
+    }
+
+    /// The validity period, as Unix seconds.
+    public var notValidBefore: Int { Int(certificate.notValidBefore) }
+    public var notValidAfter: Int { Int(certificate.notValidAfter) }
+
+    /// SHA-256 of the certificate's DER bytes in the form `tls_fingerprint` takes
+    /// (`sha256:AB:CD:…`); nil if BoringSSL cannot encode them.
     public var fingerprint: String? {
-        (try? Self.digest(of: certificate)).map(Fingerprint.format)
+        (try? Self.digest(of: certificate)).map { "sha256:" + Fingerprint.format($0) }
     }
 
     static func digest(of certificate: NIOSSLCertificate) throws -> [UInt8] {
         Array(SHA256.hash(data: try certificate.toDERBytes()))
+    }
+
+    private static func distinguishedName(_ parts: [SSLCertificateName]) -> String {
+        parts.reversed().map { part in
+            let key: String
+            switch part.type {
+            case .commonName: key = "CN"
+            case .organization: key = "O"
+            case .organizationalUnit: key = "OU"
+            case .country: key = "C"
+            case .state: key = "ST"
+            case .city: key = "L"
+            case .emailAddress: key = "emailAddress"
+            case .userId: key = "UID"
+            default: key = "?"
+            }
+            return "\(key)=\(part.value)"
+        }.joined(separator: ", ")
     }
 }

@@ -121,6 +121,15 @@ public enum ListingParser {
         return (count, size)
     }
 
+    /// The size in RETR's `+OK n octets` (RFC 1939's example, and what Dovecot, Courier and
+    /// Cyrus send); nil for any other text.
+    public static func octets(inRETRReply text: String) -> Int? {
+        let words = text.split(separator: " ", maxSplits: 2)
+        guard words.count >= 2, words[1].lowercased().hasPrefix("octet"),
+              words[0].utf8.count <= 18, words[0].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(words[0])
+    }
+
     /// A positive number, spaces, and the non-empty rest of the line.
     static func splitNumber(_ line: UnsafeRawBufferPointer) -> (Int, UnsafeRawBufferPointer)? {
         let trimmed = line.dropSpaces()

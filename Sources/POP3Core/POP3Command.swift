@@ -13,23 +13,12 @@ public enum POP3Command: Sendable, Equatable, CustomStringConvertible {
     case stat
     case list(Int?)
     case uidl(Int?)
-    case top(Int, lines: Int)
     case retr(Int)
-    case dele(Int)
-    case rset
     case noop
     case quit
 
     /// RFC 2449 §4: a command line is at most 255 octets including CRLF.
     public static let maximumCommandLength = 255
-
-    /// Whether a positive reply to this command is a multi-line response.
-    public var expectsMultilineReply: Bool {
-        switch self {
-        case .capa, .list(nil), .uidl(nil), .top, .retr: return true
-        default: return false
-        }
-    }
 
     public var wireText: String {
         switch self {
@@ -45,10 +34,7 @@ public enum POP3Command: Sendable, Equatable, CustomStringConvertible {
         case .stat: return "STAT"
         case .list(let n): return n.map { "LIST \($0)" } ?? "LIST"
         case .uidl(let n): return n.map { "UIDL \($0)" } ?? "UIDL"
-        case .top(let n, let lines): return "TOP \(n) \(lines)"
         case .retr(let n): return "RETR \(n)"
-        case .dele(let n): return "DELE \(n)"
-        case .rset: return "RSET"
         case .noop: return "NOOP"
         case .quit: return "QUIT"
         }
@@ -63,15 +49,6 @@ public enum POP3Command: Sendable, Equatable, CustomStringConvertible {
         case .auth(let mechanism, let initial): return initial == nil ? "AUTH \(mechanism)" : "AUTH \(mechanism) <redacted>"
         case .saslResponse: return "<SASL response redacted>"
         default: return wireText
-        }
-    }
-
-    /// Whether the command carries a secret (so it must never be sent without TLS unless the
-    /// account explicitly allows plaintext authentication).
-    public var carriesCredential: Bool {
-        switch self {
-        case .user, .pass, .apop, .auth, .saslResponse: return true
-        default: return false
         }
     }
 }

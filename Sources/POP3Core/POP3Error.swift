@@ -21,6 +21,9 @@ public enum POP3Error: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupported(String)
     /// The server broke the protocol: garbage, an over-long line, a bad listing.
     case protocolViolation(String)
+    /// A reply's end could not be told for sure (a glued terminator without a size to go by,
+    /// with another command in flight); the message is fetched again without pipelining.
+    case ambiguousFraming(String)
     /// No reply within the time limit.
     case timeout(String)
     /// The connection closed or was reset.
@@ -31,7 +34,7 @@ public enum POP3Error: Error, Sendable, Equatable, CustomStringConvertible {
     /// Worth retrying later in the same run (with back-off): the server or network said "not now".
     public var isTransient: Bool {
         switch self {
-        case .mailboxInUse, .loginDelay, .temporaryFailure, .timeout, .connectionClosed, .connectFailed: return true
+        case .mailboxInUse, .loginDelay, .temporaryFailure, .timeout, .connectionClosed, .connectFailed, .ambiguousFraming: return true
         default: return false
         }
     }
@@ -49,6 +52,7 @@ public enum POP3Error: Error, Sendable, Equatable, CustomStringConvertible {
         case .insecureConnection: return "insecure"
         case .unsupported: return "unsupported"
         case .protocolViolation: return "protocol"
+        case .ambiguousFraming: return "framing"
         case .timeout: return "timeout"
         case .connectionClosed: return "connection-closed"
         case .connectFailed: return "connect"
@@ -67,6 +71,7 @@ public enum POP3Error: Error, Sendable, Equatable, CustomStringConvertible {
         case .insecureConnection(let m): return "refusing insecure connection: \(m)"
         case .unsupported(let m): return "server does not support it: \(m)"
         case .protocolViolation(let m): return "protocol violation: \(m)"
+        case .ambiguousFraming(let m): return "ambiguous message framing: \(m)"
         case .timeout(let m): return "timed out: \(m)"
         case .connectionClosed(let m): return "connection closed: \(m)"
         case .connectFailed(let m): return "cannot connect: \(m)"

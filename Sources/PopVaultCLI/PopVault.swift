@@ -1,5 +1,4 @@
 import ArgumentParser
-import Backup
 import Foundation
 
 /// `popvault`: back up POP3 mailboxes into a verifiable, compressed archive.
@@ -7,17 +6,16 @@ struct PopVault: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "popvault",
         abstract: "Back up POP3 mailboxes into a local, verifiable, compressed archive.",
-        discussion: "Exit codes: 0 ok, 1 some accounts failed, 2 usage or config error, 3 verify found damage.",
-        version: "0.1.0",
-        subcommands: [InitCommand.self, CheckCommand.self, RunCommand.self, StatusCommand.self, VerifyCommand.self, ReindexCommand.self])
+        discussion: "Exit codes: 0 ok, 1 some accounts failed, 2 usage or config error, 3 the vault is damaged.",
+        version: "0.2.0",
+        subcommands: [InitCommand.self, CheckCommand.self, RunCommand.self, StatusCommand.self, VerifyCommand.self,
+                      ReindexCommand.self])
 }
 
 @main
 enum Main {
     static func main() async {
-        // Before parsing: the event loops start on the other core meanwhile. A command that
-        // connects nowhere leaves two idle threads behind, and nothing else.
-        BackupScheduler.startNetworking()
+        var code = ExitStatus.ok
         do {
             var command = try PopVault.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -26,8 +24,8 @@ enum Main {
                 try command.run()
             }
         } catch {
-            // Reported the way argument-parser would, but with DESIGN §8's exit codes.
-            exit(ExitStatus.code(for: error))
+            code = ExitStatus.code(for: error)
         }
+        exit(ExitStatus.afterOutput(code))
     }
 }

@@ -42,11 +42,12 @@ final class DiscardingSink: RetrievalSink {
     private var hasher = SHA256()
     private(set) var messages = 0
     private(set) var bytes = 0
-    func messageStarted(number: Int) throws { hasher = SHA256() }
-    func messageBytes(_ bytes: UnsafeRawBufferPointer) throws {
-        hasher.update(bufferPointer: bytes)
+    func messageStarted(number: Int) async throws { hasher = SHA256() }
+    func messageBytes(_ bytes: [UInt8]) async throws {
+        hasher.update(data: bytes)
         self.bytes += bytes.count
     }
+    func messageAbandoned(number: Int) async throws {}
     func messageFinished(number: Int) async throws {
         _ = hasher.finalize()
         messages += 1
@@ -95,19 +96,10 @@ struct StoreBench: ParsableCommand {
         let store = try Vault(at: vault, create: true, settings: settings)
         let writer = try store.makeWriter()
         writer.register(account: "bench", name: "bench")
+        let stream = try writer.openStream()
         let started = Date()
         for (index, message) in messages.enumerated() {
-            try writer.beginMessage(account: "bench", uidl: "u\(index)")
-            try message.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let end = min(raw.count, offset + 64 * 1024)
-                    try writer.write(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
-                    offset = end
-                }
-            }
-            _ = try writer.finishMessage()
-            if writer.shouldCommit { try writer.commit() }
+            try writer.store(message, in: stream, account: "bench", uidl: "u\(index)")
         }
         try writer.close()
         let seconds = Date().timeIntervalSince(started)
@@ -118,29 +110,27 @@ struct StoreBench: ParsableCommand {
 
 /// Indexes `--count` UIDLs of one account, then times the planner's question "which UIDLs of
 /// this account are archived?" (issue 3: 100,000 known UIDLs under 0.2 s).
-struct LookupBench: ParsableCommand {
+struct LookupBench: AsyncParsableCommand {
     @Option var vault: String
     @Option var count = 100_000
 
-    func run() throws {
+    func run() async throws {
         var settings = VaultSettings()
         settings.batchMessages = 5000
         let store = try Vault(at: vault, create: true, settings: settings)
         let writer = try store.makeWriter()
         writer.register(account: "lookup", name: "lookup")
+        let stream = try writer.openStream()
         for index in 0..<count {
-            try writer.beginMessage(account: "lookup", uidl: String(format: "%08X%08X", index, 1_700_000_000))
             let body = Array("Subject: \(index)\n\nmessage \(index)\n".utf8)
-            try body.withUnsafeBytes { try writer.write($0) }
-            _ = try writer.finishMessage()
-            if writer.shouldCommit { try writer.commit() }
+            try writer.store(body, in: stream, account: "lookup", uidl: String(format: "%08X%08X", index, 1_700_000_000))
         }
         try writer.close()
         var timings: [Double] = []
         var found = 0
         for _ in 0..<5 {
             let started = Date()
-            let known = try store.index.archivedMailbox(account: "lookup")
+            let known = try await store.index.archivedMailbox(account: "lookup")
             timings.append(Date().timeIntervalSince(started))
             found = known.count
         }

@@ -91,22 +91,23 @@ struct StoreLoop: ParsableCommand {
         let vault = try Vault(at: vault, create: true, settings: settings)
         let writer = try vault.makeWriter()
         writer.register(account: "crash", name: "crash")
+        let stream = try writer.openStream()
         var builder = CorpusBuilder(seed: seed, profile: CorpusProfile(attachmentEvery: 4, attachmentSize: { Int($0 * 300_000) },
                                                                        includeCPythonEmailData: false))
         var uncommitted: [String] = []
         for index in 0..<count {
             if rate > 0 { usleep(useconds_t(1_000_000 / rate)) }
             let message = builder.makeMessage(index)
-            try writer.beginMessage(account: "crash", uidl: "seed\(seed)-\(index)")
+            try writer.beginMessage(stream, account: "crash", uidl: "seed\(seed)-\(index)")
             try message.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
                     let end = min(raw.count, offset + 8192)
-                    try writer.write(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                    try writer.write(stream, UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
                     offset = end
                 }
             }
-            let outcome = try writer.finishMessage()
+            let outcome = try writer.finishMessage(stream)
             uncommitted.append(outcome.contentHash)
             if writer.shouldCommit {
                 try writer.commit()

@@ -28,12 +28,12 @@ public final class DovecotServer: @unchecked Sendable {
     /// - Parameter oauthTokens: token → user name, accepted by an OAuth2 passdb through a
     ///   loopback introspection endpoint (XOAUTH2 and OAUTHBEARER).
     public init(users: [User], oauthTokens: [String: String] = [:], uidlFormat: String = "%08Xu%08Xv",
-                extraConfig: [String] = []) throws {
+                extraConfig: [String] = [], certificateDays: Int = 30) throws {
         guard ProcessRunner.which("dovecot") != nil else {
             throw TestSupportError("dovecot is not installed: apt-get install -y dovecot-pop3d (scripts/test does it)")
         }
         directory = try TemporaryDirectory(prefix: "popvault-dovecot")
-        certificates = try TestCertificates.make(in: directory)
+        certificates = try TestCertificates.make(in: directory, days: certificateDays)
         self.users = users
         self.uidlFormat = uidlFormat
         self.extraConfig = extraConfig

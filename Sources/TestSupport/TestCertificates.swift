@@ -9,7 +9,7 @@ public struct TestCertificates: Sendable {
     public let serverKey: String
 
     public static func make(in directory: TemporaryDirectory, name: String = "localhost",
-                            caName: String = "popvault test CA") throws -> TestCertificates {
+                            caName: String = "popvault test CA", days: Int = 30) throws -> TestCertificates {
         let ca = directory.file("\(caName.replacingOccurrences(of: " ", with: "-")).crt")
         let caKey = ca + ".key"
         let cert = directory.file("\(name).crt"), key = directory.file("\(name).key")
@@ -17,9 +17,9 @@ public struct TestCertificates: Sendable {
         try "subjectAltName=DNS:\(name)\n".write(toFile: ext, atomically: true, encoding: .utf8)
         let openssl = ProcessRunner.which("openssl") ?? "/usr/bin/openssl"
         let steps: [[String]] = [
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", ca, "-days", "2", "-subj", "/CN=\(caName)"],
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", ca, "-days", "\(days)", "-subj", "/CN=\(caName)"],
             ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=\(name)"],
-            ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext],
+            ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-out", cert, "-days", "\(days)", "-extfile", ext],
         ]
         for step in steps {
             let result = try ProcessRunner.run(openssl, step)

@@ -66,9 +66,10 @@ import Testing
         final.contentHash = String(repeating: "ab", count: 32)
         final.canonicalLength = 123_456_789
         #expect(placeholder.encoded().count == final.encoded().count)
-        #expect(GzipHeader.encode(placeholder).count == GzipHeader.encode(final).count)
+        let header = try #require(GzipHeader.encode(final))
+        #expect(try #require(GzipHeader.encode(placeholder)).count == header.count)
         #expect(try MemberMetadata.decode(final.encoded()) == final)
-        if case .parsed(let parsed) = GzipHeader.parse(GzipHeader.encode(final)[...]) {
+        if case .parsed(let parsed) = GzipHeader.parse(header[...]) {
             #expect(parsed.metadata == final)
         } else {
             Issue.record("header did not parse")

@@ -20,9 +20,20 @@ import Testing
         #expect(MessageDate.parse("(sent) Fri, 31 (the last) Dec 1999 23:59:00 +0000") == 946_684_740)
     }
 
+    /// Forms real mail has besides the RFC's: a zone name with an offset after it, an offset
+    /// with a colon or in hours only, a day name without its comma, comments after the zone.
+    @Test func readsWhatRealMailHas() {
+        #expect(MessageDate.parse("Mon, 1 Jan 2024 06:00:00 GMT+0100") == 1_704_085_200)
+        #expect(MessageDate.parse("Mon, 1 Jan 2024 06:00:00 +01:00") == 1_704_085_200)
+        #expect(MessageDate.parse("1 Jan 2024 07:00 +02") == 1_704_085_200)
+        #expect(MessageDate.parse("Monday 1 Jan 2024 05:00:00 +0000") == 1_704_085_200)
+        #expect(MessageDate.parse("Mon, 1 Jan 2024 06:00:00 +0100 (CET)") == 1_704_085_200)
+        #expect(MessageDate.parse("Mon, 1 Jan 2024 04:00:00 -0100 (a comment (nested))") == 1_704_085_200)
+    }
+
     @Test func refusesWhatIsNotADate() {
         for text in ["", "garbage", "31 Foo 2024 10:00 +0000", "30 Feb 2024 10:00 +0000", "1 Jan 2024 25:00 +0000",
-                     "1 Jan 2024 10:00 +02", "Monday 1 Jan 2024 10:00 +0000", "1 Jan 2024"] {
+                     "1 Jan 2024 10:00 +123", "1 Jan 2024 10:00 +2500", "1 Jan 2024"] {
             #expect(MessageDate.parse(text) == nil, "\(text)")
         }
     }

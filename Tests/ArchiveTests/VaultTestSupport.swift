@@ -8,19 +8,9 @@ enum VaultFixture {
     static func store(_ messages: [(uidl: String, bytes: [UInt8])], account: String = "acct", in vault: Vault) throws -> [StoreOutcome] {
         let writer = try vault.makeWriter()
         writer.register(account: account, name: account)
-        var outcomes: [StoreOutcome] = []
-        for message in messages {
-            try writer.beginMessage(account: account, uidl: message.uidl)
-            try message.bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let end = min(raw.count, offset + 3000)
-                    try writer.write(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
-                    offset = end
-                }
-            }
-            outcomes.append(try writer.finishMessage())
-            if writer.shouldCommit { try writer.commit() }
+        let stream = try writer.openStream()
+        let outcomes = try messages.map { message in
+            try writer.store(message.bytes, in: stream, account: account, uidl: message.uidl, pieceSize: 3000)
         }
         try writer.close()
         return outcomes

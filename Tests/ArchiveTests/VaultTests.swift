@@ -38,20 +38,21 @@ import Testing
         let vault = try Vault(at: directory.file("vault"), create: true)
         let writer = try vault.makeWriter()
         writer.register(account: "acct", name: "acct")
+        let stream = try writer.openStream()
         let message = VaultFixture.corpus(1)[0]
         let hash = Canonical.sha256Hex(message)
 
-        try writer.beginMessage(account: "acct", uidl: "u1", hashedByCaller: true)
-        try message.withUnsafeBytes { try writer.write($0) }
-        #expect(throws: ArchiveError.self) { try writer.finishMessage() }
+        try writer.beginMessage(stream, account: "acct", uidl: "u1", hashedByCaller: true)
+        try message.withUnsafeBytes { try writer.write(stream, $0) }
+        #expect(throws: ArchiveError.self) { try writer.finishMessage(stream) }
 
-        try writer.beginMessage(account: "acct", uidl: "u2")
-        try message.withUnsafeBytes { try writer.write($0) }
-        #expect(throws: ArchiveError.self) { try writer.finishMessage(contentHash: hash) }
+        try writer.beginMessage(stream, account: "acct", uidl: "u2")
+        try message.withUnsafeBytes { try writer.write(stream, $0) }
+        #expect(throws: ArchiveError.self) { try writer.finishMessage(stream, contentHash: hash) }
 
-        try writer.beginMessage(account: "acct", uidl: "u3", hashedByCaller: true)
-        try message.withUnsafeBytes { try writer.write($0) }
-        #expect(try writer.finishMessage(contentHash: hash) == .stored(contentHash: hash))
+        try writer.beginMessage(stream, account: "acct", uidl: "u3", hashedByCaller: true)
+        try message.withUnsafeBytes { try writer.write(stream, $0) }
+        #expect(try writer.finishMessage(stream, contentHash: hash) == .stored(contentHash: hash))
         try writer.close()
         #expect(try vault.index.counts().messages == 1)
         #expect(try vault.index.allMessages().map(\.offset) == [0], "the refused members were not cut off")
@@ -173,10 +174,11 @@ import Testing
         let vault = try Vault(at: directory.file("vault"), create: true)
         let writer = try vault.makeWriter()
         writer.register(account: "acct", name: "acct")
+        let stream = try writer.openStream()
         for (index, message) in VaultFixture.corpus(5).enumerated() {
-            try writer.beginMessage(account: "acct", uidl: "u\(index)")
-            try message.withUnsafeBytes { try writer.write($0) }
-            _ = try writer.finishMessage()
+            try writer.beginMessage(stream, account: "acct", uidl: "u\(index)")
+            try message.withUnsafeBytes { try writer.write(stream, $0) }
+            _ = try writer.finishMessage(stream)
         }
         try writer.commit()
         let segment = try #require(try vault.index.segments().first)
@@ -194,57 +196,47 @@ import Testing
 /// Invariant 2 rests on it: an index commit is on disk when it returns. In WAL mode that takes
 /// `synchronous = FULL` (GRDB's pools set NORMAL, with which a commit may be lost at power failure).
 @Suite struct IndexDurabilityTests {
-    @Test func indexCommitsAreSyncedToDisk() throws {
+    @Test func indexCommitsAreSyncedToDisk() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let vault = try Vault(at: directory.file("vault"), create: true)
         func level() throws -> Int {
             try vault.index.database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } ?? -1
         }
-        let opened = try level()
-        #expect(opened == 2, "PRAGMA synchronous is \(opened) on the index's writer, not FULL (2)")
-        // The listing and the run's record are bookkeeping, written without a sync of their own;
-        // message commits after them are synced again.
-        try vault.index.recordListing(account: "a", name: "a", changes: ListingChanges(), at: 1)
-        let afterListing = try level()
-        #expect(afterListing == 2, "recording a listing left the writer at synchronous \(afterListing)")
+        #expect(try level() == 2, "PRAGMA synchronous is not FULL (2) on the index's writer")
+        try await vault.index.recordListing(account: "a", name: "a", changes: ListingChanges(), at: 1)
         var run = RunRecord(accountId: "a", startedAt: 1)
         run.finishedAt = 2
         run.result = "ok"
         run.onServerCount = 7
         run.error = "an error"
-        try vault.index.record(run, accountName: "a")
-        let afterRun = try level()
-        #expect(afterRun == 2, "recording a run left the writer at synchronous \(afterRun)")
+        try await vault.index.record(run, accountName: "a")
+        #expect(try level() == 2)
         let recorded = try vault.index.lastRuns()
         #expect(recorded.count == 1)
         #expect(recorded.first?.finishedAt == 2 && recorded.first?.result == "ok" && recorded.first?.onServerCount == 7
                 && recorded.first?.error == "an error" && recorded.first?.id != nil)
     }
 
-    /// Closing leaves the WAL, with the commits in it, and the next opening reads them.
-    @Test func closingKeepsTheWALAndItsCommits() throws {
+    /// Closing the index moves its WAL into `index.sqlite`: after a run, a copy of that one file
+    /// (what copying a vault file by file makes) holds every committed row.
+    @Test func afterCloseTheDatabaseFileAloneHoldsEveryCommit() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let root = directory.file("vault")
-        var vault: Vault? = try Vault(at: root, create: true)
-        var run = RunRecord(accountId: "a", startedAt: 1)
+        let vault = try Vault(at: root, create: true)
+        try VaultFixture.store(VaultFixture.corpus(20).enumerated().map { ("u\($0.offset)", $0.element) }, in: vault)
+        var run = RunRecord(accountId: "acct", startedAt: 1)
         run.result = "ok"
-        // A WAL over `largeWALBytes`, which the next opening for writing checkpoints.
-        run.error = String(repeating: "x", count: 2 * VaultIndex.largeWALBytes)
-        try vault?.index.record(run, accountName: "a")
-        try vault?.close()
-        vault = nil
+        try await vault.index.record(run, accountName: "acct")
+        try vault.close()
         let wal = (try? FileManager.default.attributesOfItem(atPath: root + "/index.sqlite-wal")[.size] as? Int) ?? 0
-        #expect(wal > 0, "closing the index checkpointed and emptied its WAL")
-        let reopened = try Vault(at: root, create: false)
-        #expect(try reopened.index.lastRuns().map(\.result) == ["ok"])
-        // Opened for writing, the vault moved its large WAL into the database file: a copy of
-        // the database file alone has the run.
+        #expect(wal == 0, "the WAL still holds \(wal) bytes after close")
         let copy = directory.file("copy.sqlite")
         try FileManager.default.copyItem(atPath: root + "/index.sqlite", toPath: copy)
-        let runs = try DatabaseQueue(path: copy).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run") }
-        #expect(runs == 1)
-        try reopened.close()
+        let database = try DatabaseQueue(path: copy)
+        let messages = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message") }
+        let runs = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run") }
+        #expect(messages == 20 && runs == 1)
     }
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite(.serialized) struct CheckCommandTests {
     @Test func checkReportsCapabilitiesAndFailures() async throws {
         try await Fixtures.withDovecot(users: [Fixtures.alice, .init("bob", password: "bob-secret")]) { server in
-            let directory = try TemporaryDirectory()
+            let directory = try TemporaryDirectory(forTestUser: true)
             defer { directory.remove() }
             let configPath = directory.file("popvault.toml")
             try CLIHarness.config(vault: directory.file("vault"), server: server, accounts: [
@@ -16,7 +16,20 @@ import Testing
                                           environment: ["ALICE_PW": "alice-secret", "BOB_PW": "bob-secret"])
             #expect(good.status == 0, "\(good.stdout)\n\(good.stderr)")
             #expect(good.stdout.contains("PIPELINING yes") && good.stdout.contains("UIDL yes"))
-            #expect(good.stdout.contains("SHA-256:") && good.stdout.contains("TLSv1."))
+            #expect(good.stdout.contains("TLSv1."))
+            // The certificate as an administrator reads it: subject, issuer, names, validity, and
+            // the pin in the form tls_fingerprint takes, which a config accepts as it is.
+            #expect(good.stdout.contains("certificate:  CN=localhost") && good.stdout.contains("issuer:     CN=popvault test CA"))
+            #expect(good.stdout.contains("names:      DNS:localhost") && good.stdout.contains("valid:"))
+            let pin = try #require(good.stdout.split(separator: "\n").first { $0.contains("tls_fingerprint = ") })
+            #expect(pin.contains("\"sha256:") && !good.stdout.contains("NIOSSLCertificate"), "\(good.stdout)")
+            #expect(!good.stdout.contains("expires in"), "a certificate valid for 30 days is not near its end")
+            var pinned = try String(contentsOfFile: configPath, encoding: .utf8)
+            pinned = pinned.replacingOccurrences(of: "ca_file = \"\(server.certificates.caCertificate)\"",
+                                                 with: String(pin.drop { $0 == " " }.dropFirst("pin:".count)).trimmingCharacters(in: .whitespaces))
+            try pinned.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let byPin = try CLIHarness.run(["check", "--config", configPath, "--account", "alice"], environment: ["ALICE_PW": "alice-secret"])
+            #expect(byPin.status == 0, "the pin check printed is not one the config takes: \(byPin.stdout)\n\(byPin.stderr)")
 
             let json = try CLIHarness.run(["check", "--config", configPath, "--json", "--account", "bob"],
                                           environment: ["ALICE_PW": "x", "BOB_PW": "bob-secret"])
@@ -33,8 +46,23 @@ import Testing
         }
     }
 
+    /// A certificate that expires within 14 days is named in `check`'s output, even with --quiet.
+    @Test func checkWarnsOfACertificateNearItsEnd() async throws {
+        let server = try DovecotServer(users: [Fixtures.alice], certificateDays: 3)
+        defer { server.shutdown() }
+        try server.start()
+        let directory = try TemporaryDirectory(forTestUser: true)
+        defer { directory.remove() }
+        let configPath = directory.file("popvault.toml")
+        try CLIHarness.config(vault: directory.file("vault"), server: server, accounts: [("alice", "alice", "ALICE_PW")])
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let quiet = try CLIHarness.run(["check", "--quiet", "--config", configPath], environment: ["ALICE_PW": "alice-secret"])
+        #expect(quiet.status == 0)
+        #expect(quiet.stdout.contains("warning:") && quiet.stdout.contains("expires in 2 days"), "\(quiet.stdout)")
+    }
+
     @Test func brokenConfigExitsTwoNamingFileAndKey() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory(forTestUser: true)
         defer { directory.remove() }
         let path = directory.file("broken.toml")
         try "vault = \"/tmp/v\"\n[[account]]\nname = \"a\"\nhost = \"h\"\nuser = \"u\"\npassword_env = \"X\"\nport = \"many\"\n"
@@ -49,7 +77,7 @@ import Testing
     }
 
     @Test func initWritesASampleThatParses() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory(forTestUser: true)
         defer { directory.remove() }
         let path = directory.file("sub/popvault.toml")
         #expect(try CLIHarness.run(["init", "--config", path]).status == 0)

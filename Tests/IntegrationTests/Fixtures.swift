@@ -13,15 +13,17 @@ final class HashingSink: RetrievalSink {
     private(set) var sizes: [Int: Int] = [:]
     private(set) var refused: [Int] = []
 
-    func messageStarted(number: Int) throws {
+    func messageStarted(number: Int) async throws {
         hasher = SHA256()
         size = 0
     }
 
-    func messageBytes(_ bytes: UnsafeRawBufferPointer) throws {
-        hasher.update(bufferPointer: bytes)
+    func messageBytes(_ bytes: [UInt8]) async throws {
+        hasher.update(data: bytes)
         size += bytes.count
     }
+
+    func messageAbandoned(number: Int) async throws {}
 
     func messageFinished(number: Int) async throws {
         digests[number] = hasher.finalize().map { String(format: "%02x", $0) }.joined()

@@ -1,7 +1,5 @@
 import Foundation
-import NIOCore
-import NIOPosix
-@testable import POP3
+import POP3
 import POP3Core
 import Synchronization
 import TestSupport
@@ -36,69 +34,6 @@ import Testing
 
     private func category(of body: () async throws -> Void) async -> String? {
         do { try await body(); return nil } catch { return (error as? POP3Error)?.category ?? "untyped: \(error)" }
-    }
-
-    /// Addresses looked up ahead are the ones tried, and only for the host and port they were
-    /// looked up for; a name that does not resolve fails the connection as NIO's own lookup would.
-    @Test func addressesLookedUpAheadAreTried() async throws {
-        let server = try ScriptedPOP3Server(respond: script { _ in [] })
-        defer { server.stop() }
-        let unresolvable = POP3Endpoint(host: "popvault-test.invalid", port: server.port, security: .none,
-                                        timeouts: POP3Timeouts(connect: .seconds(5), reply: .seconds(3)))
-        func lookup(port: Int) throws -> HostLookup {
-            HostLookup(host: unresolvable.host, port: port, result: .success([try SocketAddress(ipAddress: "127.0.0.1", port: server.port)]))
-        }
-        let client = try await POP3Client.connect(to: unresolvable, logger: Fixtures.quietLogger, lookup: try lookup(port: server.port))
-        await client.abandon()
-        #expect(await category { _ = try await POP3Client.connect(to: unresolvable, logger: Fixtures.quietLogger,
-                                                                  lookup: try lookup(port: server.port + 1)) } == "connect")
-        let started = HostLookup.start(host: unresolvable.host, port: server.port)
-        #expect(await category { _ = try await POP3Client.connect(to: unresolvable, logger: Fixtures.quietLogger, lookup: started) } == "connect")
-        let local = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger,
-                                                 lookup: HostLookup.start(host: "127.0.0.1", port: server.port))
-        await local.abandon()
-    }
-
-    /// A connection begun early is the session's own, and nothing is sent on it before; it is
-    /// taken once, only for its host and port; one released is closed; one the server closed
-    /// meanwhile is replaced by a new connection.
-    @Test func aConnectionBegunEarlyIsTheSessionsOwn() async throws {
-        let server = try ScriptedPOP3Server(respond: script { _ in [] })
-        defer { server.stop() }
-        func waitFor(_ condition: () -> Bool) async throws {
-            for _ in 0..<200 where !condition() { try await Task.sleep(nanoseconds: 10_000_000) }
-            #expect(condition())
-        }
-        let early = EarlyConnection.start(to: endpoint(server), lookup: nil)
-        try await waitFor { server.acceptedConnections == 1 }
-        #expect(server.received.isEmpty)
-        let client = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger, early: early)
-        #expect(server.acceptedConnections == 1 && server.received == ["CAPA"])
-        let again = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger, early: early)
-        #expect(server.acceptedConnections == 2)
-        await client.abandon()
-        await again.abandon()
-
-        var elsewhere = endpoint(server)
-        elsewhere.port = server.port + 1
-        let unused = EarlyConnection.start(to: elsewhere, lookup: nil)
-        #expect(unused.take(host: "127.0.0.1", port: server.port, orConnectAnew: {
-            MultiThreadedEventLoopGroup.singleton.next().makeFailedFuture(ChannelError.alreadyClosed)
-        }) == nil)
-        unused.release()
-        let released = EarlyConnection.start(to: endpoint(server), lookup: nil)
-        try await waitFor { server.acceptedConnections == 3 }
-        let closedBefore = server.closedConnections
-        released.release()
-        try await waitFor { server.closedConnections == closedBefore + 1 }
-
-        let gone = try await POP3Transport.startConnecting(host: "127.0.0.1", port: server.port, timeouts: endpoint(server).timeouts,
-                                                           group: MultiThreadedEventLoopGroup.singleton, lookup: nil).get()
-        try await gone.close()
-        let replaced = EarlyConnection(host: "127.0.0.1", port: server.port, channel: gone.eventLoop.makeSucceededFuture(gone))
-        let fresh = try await POP3Client.connect(to: endpoint(server), logger: Fixtures.quietLogger, early: replaced)
-        #expect(server.acceptedConnections == 5)
-        await fresh.abandon()
     }
 
     /// Gmail announces UIDL only after login. With PIPELINING, the CAPA that follows a login

@@ -8,12 +8,9 @@ import Testing
     @Test func sigkilledRunsResumeWithoutLossOrDuplicates() async throws {
         try await RunCommandTests.withSetup(users: [("alice", 400), ("bob", 150)]) { setup in
             var generator = SplitMix64(seed: 404)
-            var environment = ProcessInfo.processInfo.environment
-            environment.merge(setup.environment) { $1 }
             for round in 0..<10 {
-                let child = try ChildProcess(CLIHarness.binary, ["run", "--quiet", "--config", setup.configPath],
-                                             stdout: setup.directory.file("kill\(round).out"), stderr: setup.directory.file("kill\(round).err"),
-                                             environment: environment)
+                let child = try CLIHarness.start(["run", "--quiet", "--config", setup.configPath], environment: setup.environment,
+                                                 stdout: setup.directory.file("kill\(round).out"), stderr: setup.directory.file("kill\(round).err"))
                 usleep(useconds_t(50_000 + generator.next() % 1_500_000))
                 kill(child.pid, SIGKILL)
                 child.terminate()

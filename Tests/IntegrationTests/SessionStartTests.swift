@@ -77,25 +77,6 @@ import Testing
         #expect(server.received == ["CAPA", "USER u", "PASS p", "CAPA", "STAT", "UIDL", "QUIT"])
     }
 
-    /// STAT's reply reaches the caller before the listing is read: with a listing that never
-    /// ends, the caller has still been told what STAT said (`MailboxView` starts the index's read
-    /// there when the mailbox changed).
-    @Test func statIsHandedOverBeforeTheListing() async throws {
-        let server = try userPassServer(afterUIDL: "+OK 2 300\r\n+OK\r\n1 a\r\n")
-        defer { server.stop() }
-        let endpoint = POP3Endpoint(host: "127.0.0.1", port: server.port, security: .none,
-                                    timeouts: POP3Timeouts(connect: .seconds(5), reply: .seconds(1)))
-        let client = try await POP3Client.connect(to: endpoint, logger: Fixtures.quietLogger)
-        let told = Mutex<(count: Int, size: Int)?>(nil)
-        await #expect(throws: (any Error).self) {
-            _ = try await client.loginAndList(credentials, method: .user, allowPlaintextAuth: true,
-                                              onStat: { stat in told.withLock { $0 = stat } })
-        }
-        let stat = told.withLock { $0 }
-        #expect(stat?.count == 2 && stat?.size == 300)
-        await client.abandon()
-    }
-
     /// Nothing follows a login before the server has accepted it.
     @Test func aRefusedLoginIsFollowedByNothing() async throws {
         let server = try pipeliningServer(password: "other")

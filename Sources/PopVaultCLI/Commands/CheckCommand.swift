@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backup
 import Config
+import Foundation
 
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,7 @@ struct CheckCommand: AsyncParsableCommand {
     var accounts: [String] = []
 
     func run() async throws {
-        let config = try configOptions.load(quiet: output.quiet)
+        let config = try configOptions.load()
         let selected = try AccountSelection.select(accounts, from: config)
         let logger = LogSetup.logger(verbose: output.verbose, quiet: output.quiet)
         var reports: [AccountCheckReport] = []
@@ -24,17 +25,21 @@ struct CheckCommand: AsyncParsableCommand {
         if output.json {
             Terminal.out(try Terminal.json(reports))
         } else {
-            for report in reports where !(output.quiet && report.ok) { Terminal.out(Self.render(report)) }
+            for report in reports where !(output.quiet && report.ok && report.warnings.isEmpty) { Terminal.out(Self.render(report)) }
         }
         if reports.contains(where: { !$0.ok }) { throw ExitCode(ExitStatus.accountsFailed) }
     }
 
     static func render(_ report: AccountCheckReport) -> String {
         var lines = ["account \"\(report.account)\" (\(report.host):\(report.port)): \(report.ok ? "OK" : "FAILED")"]
-        if let version = report.tlsVersion {
-            lines.append("  TLS:          \(version)")
-            lines.append("  certificate:  \(report.certificateSubject ?? "?")")
-            lines.append("  SHA-256:      \(report.certificateSHA256 ?? "?")")
+        if let tls = report.tls {
+            let dates = ISO8601DateFormatter()
+            lines.append("  TLS:          \(tls.version)")
+            lines.append("  certificate:  \(tls.subject)")
+            lines.append("    issuer:     \(tls.issuer)")
+            if !tls.alternativeNames.isEmpty { lines.append("    names:      \(tls.alternativeNames.joined(separator: ", "))") }
+            lines.append("    valid:      \(dates.string(from: tls.notValidBefore)) to \(dates.string(from: tls.notValidAfter))")
+            lines.append("    pin:        tls_fingerprint = \"\(tls.fingerprint ?? "?")\"")
         } else {
             lines.append("  TLS:          none")
         }
@@ -49,6 +54,7 @@ struct CheckCommand: AsyncParsableCommand {
         if let messages = report.messages, let bytes = report.bytes {
             lines.append("  mailbox:      \(messages) messages, \(bytes) bytes")
         }
+        lines += report.warnings.map { "  warning:      \($0)" }
         if let error = report.error { lines.append("  error:        \(error)") }
         if let advice = report.advice { lines.append("  what to do:   \(advice)") }
         return lines.joined(separator: "\n")

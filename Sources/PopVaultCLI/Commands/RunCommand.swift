@@ -29,43 +29,42 @@ struct RunCommand: AsyncParsableCommand {
     var parallel: Int?
 
     func validate() throws {
-        if let parallel, !(1...64).contains(parallel) { throw ValidationError("--parallel takes 1 to 64") }
+        if let parallel, !Defaults.parallelRange.contains(parallel) {
+            throw ValidationError("--parallel takes \(Defaults.parallelRange.lowerBound) to \(Defaults.parallelRange.upperBound)")
+        }
     }
 
     func run() async throws {
-        let config = try configOptions.load(quiet: output.quiet)
+        let config = try configOptions.load()
         let selected = try AccountSelection.select(accounts, from: config)
-        let lookups = BackupScheduler.lookUpHosts(of: selected)
         let logger = LogSetup.logger(verbose: output.verbose, quiet: output.quiet)
         var settings = VaultSettings()
         settings.compressionLevel = Int32(config.defaults.compressionLevel)
         var defaults = config.defaults
         if let parallel { defaults.parallel = parallel }
-        // The lock before any connection; then the first accounts' connections begin, and once
-        // one is up the index opens, while the servers accept them and the sessions log in.
-        let directory = try VaultDirectory(at: config.vault, create: true)
-        let early = BackupScheduler.connectEarly(selected, defaults: defaults, lookups: lookups)
-        let vault = VaultOpening(opening: directory, settings: settings, logger: logger,
-                                 after: { await BackupScheduler.firstConnected(early) })
+        // In this order: the lock, the index (a vault that cannot be opened fails here, before
+        // any connection), then the sessions. A dry run only reads the vault, if there is one.
+        let vault = dryRun ? try Self.openForLooking(config.vault)
+            : try Vault(at: config.vault, create: true, settings: settings, logger: logger)
+        for file in (try? vault?.unknownSegmentFiles()) ?? [] {
+            Terminal.error("warning: \(config.vault)/segments/\(file) is not known to the index; popvault leaves it alone "
+                + "(see `popvault verify`)")
+        }
         let stop = StopFlag()
-        let trap = SignalTrap(stop: stop)
+        let trap = SignalTrap(stop: stop, grace: defaults.stopGraceSeconds)
         let display = Terminal.stderrIsTerminal && !output.quiet && !output.json ? ProgressDisplay() : nil
-        var scheduler = BackupScheduler(defaults: defaults, vault: vault, logger: logger, stop: stop, dryRun: dryRun,
-                                        progress: { display?.update($0) })
-        scheduler.lookups = lookups
-        scheduler.early = early
+        let scheduler = try BackupScheduler(defaults: defaults, vault: vault, dryRun: dryRun, logger: logger, stop: stop,
+                                            progress: { display?.update($0) })
         let result = await scheduler.run(selected)
         display?.clear()
-        _ = try await vault.vault  // a vault that could not be opened fails the run with its own error
-        // Closed by the scheduler after the last account's record (an interrupted run leaves
-        // that to the process's end); never deallocated, see ProcessLifetime.
-        ProcessLifetime.keep(vault)
+        try await scheduler.finish()
+        try vault?.close()
         withExtendedLifetime(trap) {}
 
-        if let report { try MetricsFile.write(try Terminal.json(result) + "\n", to: report) }
+        if let report { try OutputFile.write(Array((try Terminal.json(result) + "\n").utf8), to: report, mode: 0o600) }
         if let metricsFile {
             let ids = Dictionary(selected.map { ($0.name, $0.id) }, uniquingKeysWith: { first, _ in first })
-            try MetricsFile.write(MetricsFile.render(result, accountIDs: ids), to: metricsFile)
+            try OutputFile.write(Array(MetricsFile.render(result, accountIDs: ids).utf8), to: metricsFile, mode: 0o644)
         }
         if output.json {
             Terminal.out(try Terminal.json(result))
@@ -78,13 +77,23 @@ struct RunCommand: AsyncParsableCommand {
         if result.result != .ok { throw ExitCode(ExitStatus.accountsFailed) }
     }
 
+    /// The vault for a dry run: opened to read if it exists, none if not yet.
+    private static func openForLooking(_ root: String) throws -> Vault? {
+        do {
+            return try Vault(at: root, access: .read)
+        } catch ArchiveError.notAVault {
+            return nil
+        }
+    }
+
     static func render(_ report: AccountReport, dryRun: Bool) -> String {
         var line = "\(report.account): \(report.result.rawValue.uppercased())"
         if dryRun {
             line += ", would fetch \(report.planned) messages (\(ProgressDisplay.size(report.plannedBytes)))"
         } else {
-            line += ", fetched \(report.fetched) (\(report.stored) new, \(report.reidentified) re-identified), "
-                + "\(ProgressDisplay.size(report.bytes)) in \(String(format: "%.1f", report.durationSeconds)) s"
+            line += ", fetched \(report.fetched) (\(report.stored) new"
+                + (report.duplicates > 0 ? ", \(report.duplicates) duplicates of content already archived" : "")
+                + "), \(ProgressDisplay.size(report.bytes)) in \(String(format: "%.1f", report.durationSeconds)) s"
         }
         if let count = report.onServerMessages { line += "; \(count) on server, \(report.alreadyArchived) already archived" }
         var lines = [line]

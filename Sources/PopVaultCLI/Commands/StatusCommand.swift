@@ -23,12 +23,12 @@ struct StatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = try configOptions.load(quiet: output.quiet)
+        let config = try configOptions.load()
         guard FileManager.default.fileExists(atPath: config.vault + "/vault.toml") else {
             Terminal.error("no vault at \(config.vault) yet: run `popvault run` first")
             throw ExitCode(ExitStatus.accountsFailed)
         }
-        let vault = try Vault(at: config.vault, exclusive: false)
+        let vault = try Vault(at: config.vault, access: .read)
         let runs = Dictionary(try vault.index.lastRuns().map { ($0.accountId, $0) }, uniquingKeysWith: { first, _ in first })
         let totals = try vault.index.accountTotals()
         let statuses = config.accounts.map { account -> AccountStatus in
@@ -53,7 +53,7 @@ struct StatusCommand: ParsableCommand {
             } else {
                 line += "never run"
             }
-            line += "; archived \(status.archivedMessages) messages, \(ProgressDisplay.size(Int(status.archivedBytes)))"
+            line += "; archived \(status.archivedMessages) messages, \(ProgressDisplay.size(Int(clamping: status.archivedBytes)))"
             if let onServer = status.onServerAtLastRun { line += "; \(onServer) on server at last run" }
             if let error = status.lastError, status.lastResult != "ok" { line += "\n  last error: \(error)" }
             Terminal.out(line)

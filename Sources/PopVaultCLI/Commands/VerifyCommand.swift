@@ -7,7 +7,7 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check the vault: segments and index agree (quick), or every message re-read and re-hashed (--full).",
-        discussion: "Exits 3 when anything is damaged, naming each damaged message.")
+        discussion: "Changes nothing. Exits 3 when anything is damaged or left unfinished, naming each damaged message.")
 
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var vaultOptions: VaultOptions
@@ -24,7 +24,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let root = try vaultOptions.root(configOptions: configOptions)
-        let vault = try Vault(at: root, logger: LogSetup.logger(verbose: output.verbose, quiet: output.quiet))
+        let vault = try Vault(at: root, access: .read, logger: LogSetup.logger(verbose: output.verbose, quiet: output.quiet))
         let accountID = account.map(AccountIdentifier.make(from:))
         let progress = Terminal.stderrIsTerminal && !output.quiet && !output.json
         let report = try Verifier(vault: vault).run(full: full, account: accountID, subsetPercent: subset) { done, total in

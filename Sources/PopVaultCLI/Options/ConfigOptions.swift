@@ -7,12 +7,12 @@ struct ConfigOptions: ParsableArguments {
         discussion: "Default: $POPVAULT_CONFIG, then ~/.config/popvault/popvault.toml.", valueName: "file"))
     var config: String?
 
-    /// Loads and validates the configuration, printing warnings to stderr.
-    func load(quiet: Bool = false) throws -> PopVaultConfig {
+    /// Loads and validates the configuration. Its warnings (a config others may write, a
+    /// password file others may read) go to stderr even with `--quiet`: in a cron job they are
+    /// exactly what should reach someone.
+    func load() throws -> PopVaultConfig {
         let loaded = try ConfigLoader.load(explicit: config)
-        if !quiet {
-            for warning in loaded.warnings { Terminal.error("warning: \(warning)") }
-        }
+        for warning in loaded.warnings { Terminal.error("warning: \(warning)") }
         return loaded.config
     }
 }
@@ -22,7 +22,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the result as JSON on stdout.")
     var json = false
 
-    @Flag(name: [.short, .long], help: "Print only errors (for cron: no mail unless something is wrong).")
+    @Flag(name: [.short, .long], help: "Print only errors and warnings (for cron: no mail unless something is wrong).")
     var quiet = false
 
     @Flag(name: .short, help: "More log detail on stderr (-vv: every command sent, secrets redacted).")

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Config
 
-/// DESIGN §8: 0 ok, 1 some accounts failed, 2 usage or config error, 3 verify found damage.
+/// 0 ok, 1 some accounts failed (or results could not be written), 2 usage or configuration
+/// error, 3 the vault is damaged.
 enum ExitStatus {
     static let ok: Int32 = 0
     static let accountsFailed: Int32 = 1
@@ -23,5 +24,13 @@ enum ExitStatus {
         }
         Terminal.error(message)
         return code == .validationFailure ? usage : code.rawValue
+    }
+
+    /// The exit code of a command that finished with `code`, unless its results could not be
+    /// written to stdout: that is reported, and the exit code is 1 at least.
+    static func afterOutput(_ code: Int32) -> Int32 {
+        guard let failure = Terminal.outputFailure else { return code }
+        Terminal.error("error: cannot write the results to standard output: \(failure)")
+        return code == ok ? accountsFailed : code
     }
 }

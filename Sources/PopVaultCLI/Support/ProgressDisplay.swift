@@ -27,9 +27,11 @@ final class ProgressDisplay: Sendable {
     private func render(_ report: AccountReport) -> String {
         let elapsed = max(0.001, Date().timeIntervalSince(started))
         let rate = Double(report.bytes) / elapsed
-        var text = "\(report.account): \(report.fetched)/\(report.planned) msgs, \(Self.size(report.bytes)), \(Self.size(Int(rate)))/s"
+        var text = "\(report.account): \(report.fetched)/\(report.planned) msgs, \(Self.size(report.bytes)), \(Self.size(Int(clamping: rate)))/s"
+        // The planned bytes are LIST's sizes, which a server chooses: nothing here may trap on them.
         if rate > 0 && report.plannedBytes > report.bytes {
-            text += ", ETA \(Int(Double(report.plannedBytes - report.bytes) / rate)) s"
+            let seconds = (Double(report.plannedBytes) - Double(report.bytes)) / rate
+            if seconds < 100 * 86_400 { text += ", ETA \(Int(seconds)) s" }
         }
         return text
     }
@@ -39,5 +41,12 @@ final class ProgressDisplay: Sendable {
         if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20)) }
         if bytes >= 1 << 10 { return String(format: "%.1f KiB", Double(bytes) / Double(1 << 10)) }
         return "\(bytes) B"
+    }
+}
+
+extension Int {
+    /// The nearest Int to a finite double; 0 for NaN (a rate or a time that is no number).
+    init(clamping value: Double) {
+        if value.isNaN { self = 0 } else if value >= Double(Int.max) { self = .max } else if value <= Double(Int.min) { self = .min } else { self = Int(value) }
     }
 }
