@@ -43,12 +43,12 @@ public enum Reindexer {
                     continue
                 }
                 let (entries, end, damage) = try scan(path, name: name, segmentId: id)
-                summary.damagedRegions += damage
                 if quarantine && entries.isEmpty {
                     summary.skippedFiles.append("\(name): holds no intact member")
                     setAside.append(name)
                     continue
                 }
+                summary.damagedRegions += damage
                 try index.registerSegment(id: id, name: name, now: Int64(Date().timeIntervalSince1970))
                 for batch in stride(from: 0, to: entries.count, by: 1000).map({ Array(entries[$0..<min($0 + 1000, entries.count)]) }) {
                     let accounts = Dictionary(batch.map { ($0.account, $0.account) }, uniquingKeysWith: { first, _ in first })

@@ -44,7 +44,7 @@ public enum ConfigParser {
                 defaults.connectTimeoutSeconds = reader.int("connect_timeout", in: 1...3600) ?? defaults.connectTimeoutSeconds
                 defaults.replyTimeoutSeconds = reader.int("reply_timeout", in: 1...3600) ?? defaults.replyTimeoutSeconds
                 defaults.retries = reader.int("retries", in: 1...20) ?? defaults.retries
-                defaults.accountTimeLimitSeconds = reader.int("account_time_limit", in: 60...86_400 * 7) ?? defaults.accountTimeLimitSeconds
+                defaults.accountTimeLimitSeconds = reader.int("account_time_limit", in: 1...86_400 * 7) ?? defaults.accountTimeLimitSeconds
                 defaults.compressionLevel = reader.int("compression_level", in: 1...3) ?? defaults.compressionLevel
                 defaults.stopGraceSeconds = reader.int("stop_grace", in: 1...3600) ?? defaults.stopGraceSeconds
                 defaults.secretTimeoutSeconds = reader.int("secret_timeout", in: 1...3600) ?? defaults.secretTimeoutSeconds

@@ -35,6 +35,8 @@ public struct MultilineDecoder: Sendable {
         case heldDotCR
         /// A line ending in `.` closed at an announced size: `.` and the line end are held back.
         case candidate(crlf: Bool)
+        /// At the start of the line after one that ended in `.` (candidate detection only).
+        case afterDotLine
     }
 
     private var state: State = .lineStart
@@ -117,7 +119,7 @@ public struct MultilineDecoder: Sendable {
                 let byte = base[i]
                 if byte == UInt8(ascii: "\n") {
                     i += 1
-                    endLineAfterDot(crlf: false, next: UnsafeBufferPointer(start: base + i, count: count - i), into: &output)
+                    endLineAfterDot(crlf: false, into: &output)
                 } else if byte == UInt8(ascii: "\r") {
                     i += 1
                     state = .heldDotCR
@@ -128,7 +130,7 @@ public struct MultilineDecoder: Sendable {
             case .heldDotCR:
                 if base[i] == UInt8(ascii: "\n") {
                     i += 1
-                    endLineAfterDot(crlf: true, next: UnsafeBufferPointer(start: base + i, count: count - i), into: &output)
+                    endLineAfterDot(crlf: true, into: &output)
                 } else {
                     emit(UInt8(ascii: "."), into: &output)
                     emit(UInt8(ascii: "\r"), into: &output)
@@ -149,6 +151,10 @@ public struct MultilineDecoder: Sendable {
                 case nil:
                     return i
                 }
+            case .afterDotLine:
+                guard let isStatusLine = Self.statusLinePrefix(UnsafeBufferPointer(start: base + i, count: count - i)) else { return i }
+                if isStatusLine { sawStatusLineAfterDotLine = true }
+                state = .lineStart
             case .inLine:
                 i = copyLines(base, from: i, count: count, into: &output)
             }
@@ -163,7 +169,7 @@ public struct MultilineDecoder: Sendable {
 
     /// A line whose last content byte, a `.`, was held back has ended: a candidate end if the
     /// octets before the dot are an announced size; otherwise the dot and the line end go out.
-    private mutating func endLineAfterDot(crlf: Bool, next: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+    private mutating func endLineAfterDot(crlf: Bool, into output: inout [UInt8]) {
         if isAnnouncedSize(octetsBeforeDot: producedCount) {
             state = .candidate(crlf: crlf)
             return
@@ -171,8 +177,7 @@ public struct MultilineDecoder: Sendable {
         emit(UInt8(ascii: "."), into: &output)
         emit(UInt8(ascii: "\n"), into: &output)
         if crlf { crlfLines += 1 }
-        state = .lineStart
-        if Self.statusLinePrefix(next) == true { sawStatusLineAfterDotLine = true }
+        state = .afterDotLine
     }
 
     /// Whether `canonical` bytes before a dot (plus a CR for each CRLF line end so far, as most
@@ -258,9 +263,10 @@ public struct MultilineDecoder: Sendable {
                 i = newline + 1
                 atLineStart = true
                 nextState = .lineStart
-                if detecting && endsInDot
-                    && Self.statusLinePrefix(UnsafeBufferPointer(start: base + i, count: count - i)) == true {
-                    sawStatusLineAfterDotLine = true
+                if detecting && endsInDot {
+                    // The next line is looked at by the state machine, which can wait for its first bytes.
+                    nextState = .afterDotLine
+                    return
                 }
             }
         }

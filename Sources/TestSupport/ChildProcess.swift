@@ -37,20 +37,28 @@ public final class ChildProcess: @unchecked Sendable {
         pid = child
     }
 
+    private var exitStatus: Int32 = -1
+
     public var isRunning: Bool {
         guard !exited else { return false }
         var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == pid { exited = true }
+        if waitpid(pid, &status, WNOHANG) == pid { reaped(status) }
         return !exited
     }
 
     /// Waits for the child to exit; returns its exit status (-1 if a signal ended it).
     @discardableResult
     public func waitForExit() -> Int32 {
+        guard !exited else { return exitStatus }
         var status: Int32 = 0
         waitpid(pid, &status, 0)
+        reaped(status)
+        return exitStatus
+    }
+
+    private func reaped(_ status: Int32) {
         exited = true
-        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1
+        exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds; reaps the child.

@@ -9,6 +9,8 @@ public final class ScriptedPOP3Server: @unchecked Sendable {
     public enum Action: Sendable {
         case send(String)
         case sendBytes([UInt8])
+        /// Sends the bytes one at a time, `interval` apart (a server that trickles).
+        case trickle([UInt8], interval: TimeAmount)
         case close
     }
 
@@ -86,6 +88,13 @@ private final class ScriptHandler: ChannelInboundHandler {
                     context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: string)), promise: nil)
                 case .sendBytes(let bytes):
                     context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
+                case .trickle(let bytes, let interval):
+                    let channel = context.channel
+                    for (index, byte) in bytes.enumerated() {
+                        channel.eventLoop.scheduleTask(in: interval * Int64(index + 1)) {
+                            channel.writeAndFlush(ByteBuffer(bytes: [byte]), promise: nil)
+                        }
+                    }
                 case .close:
                     context.close(promise: nil)
                     return

@@ -240,3 +240,36 @@ import Testing
         #expect(messages == 20 && runs == 1)
     }
 }
+
+/// Streams of one writer storing the same content at once: it is stored once, and every other
+/// stream records a mapping to it in the same commit, waiting for nobody.
+@Suite struct SharedContentStreamTests {
+    @Test func identicalContentFromEightStreamsIsStoredOnce() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let vault = try Vault(at: directory.file("vault"), create: true)
+        let writer = try vault.makeWriter()
+        let messages = VaultFixture.corpus(12)
+        let streams = try (0..<8).map { number -> StreamID in
+            writer.register(account: "a\(number)", name: "a\(number)")
+            return try writer.openStream()
+        }
+        // Interleaved as parallel sessions are: every stream begins a message before any finishes.
+        for (index, message) in messages.enumerated() {
+            for (number, stream) in streams.enumerated() {
+                try writer.beginMessage(stream, account: "a\(number)", uidl: "u\(index)")
+                try message.withUnsafeBytes { try writer.write(stream, UnsafeRawBufferPointer(rebasing: $0.prefix(100))) }
+            }
+            var outcomes: [StoreOutcome] = []
+            for stream in streams {
+                try message.withUnsafeBytes { try writer.write(stream, UnsafeRawBufferPointer(rebasing: $0.dropFirst(100))) }
+                outcomes.append(try writer.finishMessage(stream))
+            }
+            let hash = Canonical.sha256Hex(message)
+            #expect(outcomes == [.stored(contentHash: hash)] + Array(repeating: .mapped(contentHash: hash), count: 7))
+        }
+        try writer.close()
+        #expect(try vault.index.counts().messages == messages.count && vault.index.counts().entries == messages.count * 8)
+        #expect(try Verifier(vault: vault).run(full: true).ok)
+    }
+}

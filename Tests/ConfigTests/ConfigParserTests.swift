@@ -100,4 +100,25 @@ import Testing
         let config = try ConfigParser.parse(SampleConfig.text(vault: "/tmp/v"), file: "sample.toml")
         #expect(config.accounts.first?.name == "work")
     }
+
+    /// Values that would overflow or mean nothing are errors naming the key, never a trap.
+    @Test func hostileValuesAreErrorsNotTraps() {
+        let base = "vault = \"/v\"\n[[account]]\nname = \"a\"\nhost = \"h\"\nuser = \"u\"\npassword_env = \"X\"\n"
+        let huge = errors(base + "max_message_size = \"99999999999999G\"\n")
+        #expect(huge.contains { $0.keyPath == "account[0].max_message_size" && $0.message.contains("at most") }, "\(huge)")
+        let plainWithPin = errors(base.replacingOccurrences(of: "host = \"h\"", with: "host = \"h\"\ntls = \"none\"\nallow_plaintext_auth = true\nca_file = \"/ca.pem\""))
+        #expect(plainWithPin.contains { $0.keyPath == "account[0].ca_file" && $0.message.contains("tls = \"none\"") }, "\(plainWithPin)")
+        let longName = errors(base.replacingOccurrences(of: "name = \"a\"", with: "name = \"\(String(repeating: "é", count: 200))\""))
+        #expect(longName.contains { $0.keyPath == "account[0].name" }, "\(longName)")
+        #expect(ByteSize.parse("9223372036854775807") == Int.max && ByteSize.parse("9223372036854775808") == nil)
+        #expect(ByteSize.parse("2GiB") == 2 << 30 && ByteSize.parse("-1") == nil && ByteSize.parse("١٢MB") == nil)
+    }
+
+    /// Every message has a size limit unless the config raises it (200 MB by default).
+    @Test func messagesHaveASizeLimitByDefault() throws {
+        let config = try ConfigParser.parse(valid, file: "p.toml")
+        #expect(config.accounts.allSatisfy { $0.maxMessageBytes == 200_000_000 })
+        let raised = try ConfigParser.parse(valid.replacingOccurrences(of: "parallel = 2", with: "parallel = 2\nmax_message_size = \"2GB\""), file: "p.toml")
+        #expect(raised.accounts.allSatisfy { $0.maxMessageBytes == 2_000_000_000 })
+    }
 }
