@@ -69,8 +69,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Getting mail back: restore into Maildirs, export as mbox or .eml files.
+        .target(name: "Restore", dependencies: [
+            "Archive", "Escaping",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         .executableTarget(name: "PopVaultCLI", dependencies: [
-            "Backup", "Archive", "Config", "Escaping",
+            "Backup", "Archive", "Config", "Escaping", "Restore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -92,6 +98,7 @@ let package = Package(
 
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "RestoreTests", dependencies: ["Restore", "Archive", "TestSupport"]),
         .testTarget(name: "BackupTests", dependencies: [
             "Backup", "Archive", "Config", "POP3Core", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),

@@ -8,13 +8,15 @@ public enum ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(String)
     /// A directory or file is not safe to write (another owner, writable by others, a symlink).
     case unsafe(String)
+    /// A request the vault cannot answer as asked (a bad search query, an ambiguous id).
+    case badRequest(String)
 
     public var description: String {
         switch self {
         case .io(let m): return "I/O error: \(m)"
         case .corrupt(let m): return "damaged data: \(m)"
         case .unsafe(let m): return "refusing an unsafe vault: \(m)"
-        case .locked(let m), .notAVault(let m), .unsupportedFormat(let m), .notFound(let m): return m
+        case .locked(let m), .notAVault(let m), .unsupportedFormat(let m), .notFound(let m), .badRequest(let m): return m
         }
     }
 }

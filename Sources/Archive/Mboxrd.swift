@@ -121,6 +121,20 @@ struct LineStart: Sendable {
     }
 }
 
+/// The line that starts each mbox entry: `From MAILER-DAEMON Thu Sep  4 10:00:00 2025` and LF,
+/// with `time` (Unix seconds) in UTC.
+public enum MboxSeparator {
+    public static func line(time: Int) -> String {
+        var seconds = time_t(time)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%a %b %e %H:%M:%S %Y", &parts)
+        let date = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "From MAILER-DAEMON \(date)\n"
+    }
+}
+
 /// Finds whether any line of a block begins `>*From `, 32 bytes at a time: it compares for an
 /// LF followed by `F` or `>` and looks closer only there.
 enum QuotableLines {

@@ -36,7 +36,7 @@ final class MemberEncoder {
         prefix.removeAll(keepingCapacity: true)
         deflater.reset()
         try segment.append(Self.header(placeholder))
-        try deflate(Array(Self.fromLine(archivedAt).utf8), in: segment, finish: false)
+        try deflate(Array(MboxSeparator.line(time: archivedAt).utf8), in: segment, finish: false)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer, in segment: SegmentFile) throws {
@@ -103,16 +103,5 @@ final class MemberEncoder {
     static func trailer(crc: UInt32, size: UInt32) -> [UInt8] {
         [UInt8(crc & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8((crc >> 16) & 0xFF), UInt8(crc >> 24),
          UInt8(size & 0xFF), UInt8((size >> 8) & 0xFF), UInt8((size >> 16) & 0xFF), UInt8(size >> 24)]
-    }
-
-    /// The mbox separator: `From MAILER-DAEMON Thu Sep  4 10:00:00 2025`.
-    static func fromLine(_ time: Int) -> String {
-        var seconds = time_t(time)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        var buffer = [CChar](repeating: 0, count: 64)
-        let count = strftime(&buffer, buffer.count, "%a %b %e %H:%M:%S %Y", &parts)
-        let date = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "From MAILER-DAEMON \(date)\n"
     }
 }

@@ -9,7 +9,7 @@ struct PopVault: AsyncParsableCommand {
         discussion: "Exit codes: 0 ok, 1 some accounts failed, 2 usage or config error, 3 the vault is damaged.",
         version: "0.2.0",
         subcommands: [InitCommand.self, CheckCommand.self, RunCommand.self, StatusCommand.self, VerifyCommand.self,
-                      ReindexCommand.self])
+                      ReindexCommand.self, RestoreCommand.self, ExportCommand.self, SearchCommand.self, ShowCommand.self])
 }
 
 @main

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Archive
 import Config
 
 enum AccountSelection {
@@ -11,6 +12,20 @@ enum AccountSelection {
                 throw ValidationError("no account named \"\(name)\" in \(config.file) (accounts: \(known))")
             }
             return account
+        }
+    }
+
+    /// The ids of the accounts named by `--account` in a vault's index (by name or id), so that
+    /// the commands that read a vault work without a config.
+    static func ids(of names: [String], in vault: Vault) throws -> [String] {
+        guard !names.isEmpty else { return [] }
+        let accounts = try vault.index.accounts()
+        return try names.map { name in
+            guard let account = accounts.first(where: { $0.name == name || $0.id == name }) else {
+                let known = accounts.map { "\"\($0.name)\"" }.joined(separator: ", ")
+                throw ValidationError("the vault has no account named \"\(name)\" (it has \(known.isEmpty ? "none" : known))")
+            }
+            return account.id
         }
     }
 }

@@ -1,3 +1,4 @@
+import Archive
 import ArgumentParser
 import Config
 
@@ -15,6 +16,14 @@ enum ExitStatus {
         if let errors = error as? ConfigErrors {
             Terminal.error("configuration error:\n" + errors.errors.map { "  \($0)" }.joined(separator: "\n"))
             return usage
+        }
+        if let archive = error as? ArchiveError {
+            Terminal.error("error: \(archive)")
+            switch archive {
+            case .badRequest: return usage
+            case .corrupt: return damage
+            default: return accountsFailed
+            }
         }
         let message = PopVault.fullMessage(for: error)
         let code = PopVault.exitCode(for: error)
