@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "popvault", targets: ["PopVaultCLI"]),
         .executable(name: "popvault-lab", targets: ["PopVaultLab"]),
+        .executable(name: "popvault-fuzz", targets: ["PopVaultFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
@@ -95,6 +96,9 @@ let package = Package(
             "TestSupport", "Archive", "POP3", "POP3Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Fuzz targets for libFuzzer (`scripts/fuzz`); built plainly, a replayer of inputs.
+        .executableTarget(name: "PopVaultFuzz", dependencies: ["Archive", "Config", "POP3Core"]),
 
         .testTarget(name: "POP3CoreTests", dependencies: ["POP3Core"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),

@@ -114,8 +114,8 @@ public enum FetchPlanner {
 
     /// Whether to ask the sizes of the planned messages one by one (`LIST n`, pipelined) rather
     /// than LIST the whole mailbox: when they are at most an eighth of it, and at most
-    /// `maximumListedEach`. A nightly run fetches a few new messages out of thousands; listing
-    /// them all took Dovecot milliseconds and the parse as long again, for sizes nobody used.
+    /// `maximumListedEach`. A nightly run fetches a few new messages out of thousands, and
+    /// needs only their sizes.
     public static func listsEachPlanned(_ plan: FetchPlan, onServer: Int) -> Bool {
         plan.fetch.count <= maximumListedEach && plan.fetch.count * 8 <= onServer
     }

@@ -65,8 +65,7 @@ public enum ConfigLoader {
     }
 
     /// The directory that holds `path`, absolute (a relative path is taken from the working
-    /// directory). By hand, not through `URL` or `NSString`: the config is read before the first
-    /// connection, and their first use in a process showed in `perf` samples of it.
+    /// directory).
     static func directory(of path: String) -> String {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         guard let slash = absolute.lastIndex(of: "/"), slash != absolute.startIndex else { return "/" }

@@ -16,6 +16,9 @@ public enum ConfigParser {
     static let maximumNameLength = 256
 
     public static func parse(_ text: String, file: String) throws(ConfigErrors) -> PopVaultConfig {
+        if let error = controlCharacter(in: text, file: file) ?? tableHeaderWithoutKey(in: text, file: file) {
+            throw ConfigErrors(errors: [error])
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -149,6 +152,50 @@ public enum ConfigParser {
         return AccountConfig(name: name, id: id, host: host, port: port, tls: tls, caFile: caFile, tlsFingerprint: fingerprint,
                              user: user, auth: auth, secret: secret, allowPlaintextAuth: allowPlaintext, policy: policy,
                              maxDeletesPerRun: maxDeletes, maxMessageBytes: maxMessageBytes)
+    }
+
+    /// The first control character of `text` (TOML allows only tab, and CR only before LF), as an error.
+    /// Checked before TOMLKit sees the text: its parser stops the process on some of them.
+    static func controlCharacter(in text: String, file: String) -> ConfigError? {
+        var line = 1
+        var column = 1
+        let scalars = Array(text.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            if scalar == "\n" {
+                line += 1
+                column = 1
+                continue
+            }
+            let endsALine = scalar == "\r" && index + 1 < scalars.count && scalars[index + 1] == "\n"
+            if (scalar.value < 0x20 && scalar != "\t" && !endsALine) || scalar.value == 0x7F {
+                return ConfigError(file: file, line: line, message: "control character U+\(String(format: "%04X", scalar.value)) at column "
+                    + "\(column): a TOML file holds none besides tabs and line ends (is this the right file?)")
+            }
+            column += 1
+        }
+        return nil
+    }
+
+    /// A table header (`[x]`, `[[x]]`) that does not begin with a key, as an error: TOMLKit's
+    /// parser stops the process on one (found by fuzzing), where it reports every other key it
+    /// cannot read. Lines inside a multi-line string are not headers.
+    static func tableHeaderWithoutKey(in text: String, file: String) -> ConfigError? {
+        var inMultilineString = false
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let delimiters = line.components(separatedBy: "\"\"\"").count + line.components(separatedBy: "'''").count - 2
+            defer { if delimiters % 2 == 1 { inMultilineString.toggle() } }
+            guard !inMultilineString else { continue }
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            guard trimmed.hasPrefix("[") else { continue }
+            let opening = trimmed.dropFirst(trimmed.hasPrefix("[[") ? 2 : 1)
+            let first = opening.first(where: { $0 != " " && $0 != "\t" && $0 != "\r" })
+            let isKeyStart = first.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "\"" || $0 == "'") }
+            if isKeyStart != true {
+                return ConfigError(file: file, line: index + 1, message: "not valid TOML: a table header begins with a key "
+                    + "(letters, digits, _ and -, or a quoted string)" + (first.map { ", not \"\($0)\"" } ?? ""))
+            }
+        }
+        return nil
     }
 
     /// `sha256:AB:CD:…` (or the bare hex, with or without colons) → 32 bytes.

@@ -19,6 +19,10 @@ public enum SampleConfig {
         # connect_timeout = 30          # seconds
         # reply_timeout = 180           # seconds without a byte from the server
         # retries = 3                   # attempts per account for "in use", "login delay", network errors
+        # account_time_limit = 14400    # seconds for one account, enforced inside a message too
+        # stop_grace = 10               # seconds the messages in flight get after SIGTERM
+        # secret_timeout = 60           # seconds a password_command may take
+        # max_message_size = "200MB"    # larger messages are skipped and reported
         # compression_level = 1         # igzip level of new segments: 1 (fastest) to 3
 
         [[account]]
@@ -35,7 +39,7 @@ public enum SampleConfig {
         # password_env = "POPVAULT_WORK_PASSWORD"
         # token_command = "oauth2-helper --account work"       # for xoauth2 / oauthbearer
         # policy = "leave-30-days"
-        # max_message_size = "100MB"    # larger messages are skipped and reported
+        # max_message_size = "1GB"      # this account's own limit
 
         """
     }

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// A log handler that keeps every rendered line (message and metadata), so a test can scan
 /// what would have been logged for secrets.
 public struct CapturingLogHandler: LogHandler {
-    public final class Store: @unchecked Sendable {
+    public final class Store: Sendable {
         private let lines = NIOLockedValueBox<[String]>([])
         public init() {}
         public var all: [String] { lines.withLockedValue { $0 } }

@@ -4,6 +4,8 @@ import Foundation
 /// signal handlers. Foundation's `Process` passes on the spawning thread's mask, and the threads
 /// Swift concurrency runs on block most signals, so a server started from a test would ignore
 /// SIGTERM and never reap its own children. Stopped by PID with `terminate()`.
+/// `@unchecked`: whether it was reaped, and how it exited, are set by whichever call reaps it;
+/// a test uses one child from one task.
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private var exited = false

@@ -3,6 +3,8 @@ import Foundation
 /// A private Dovecot POP3 server for tests: its own config, state and Maildirs in a temp dir,
 /// listening on free loopback ports (one plain + STLS, one implicit TLS), users in a
 /// passwd-file, mail owned by `nobody`. Started with `dovecot -F -c CONF`, stopped by PID.
+/// `@unchecked`: its ports, format and process change at start and stop, which a test calls
+/// from one task; nothing else touches them concurrently.
 public final class DovecotServer: @unchecked Sendable {
     public struct User: Sendable {
         public let name: String
@@ -129,7 +131,7 @@ public final class DovecotServer: @unchecked Sendable {
 
 /// A few lines of Python's http.server answering Dovecot's OAuth2 token introspection
 /// (`introspection_mode = post`): `{"active": true, "username": …}` for a known token.
-final class OAuthIntrospectionServer: @unchecked Sendable {
+final class OAuthIntrospectionServer: Sendable {
     let configFile: String
     private let process: ChildProcess
 

@@ -6,7 +6,7 @@ import NIOPosix
 /// connection after the server has sent N bytes, remove `STLS` from a CAPA reply (a downgrade
 /// attack), or add bytes after the server's reply to STLS (an injection attack). It records
 /// every byte the client sent, so a test can prove no credential left in the clear.
-public final class FaultProxy: @unchecked Sendable {
+public final class FaultProxy: Sendable {
     public struct Faults: Sendable {
         public var cutAfterServerBytes: Int?
         public var stripSTLS = false

@@ -50,6 +50,7 @@ public enum ProcessRunner {
     }
 }
 
+/// `@unchecked`: its data is guarded by the lock, which the compiler cannot see.
 private final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()

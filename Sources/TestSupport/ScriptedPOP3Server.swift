@@ -5,7 +5,7 @@ import NIOPosix
 /// A POP3 "server" that follows a script, for the faults no real server produces: garbage
 /// replies, over-long lines, a connection dropped in the middle of a message. Each command line
 /// (without its line end) is handed to `respond`, whose actions are carried out in order.
-public final class ScriptedPOP3Server: @unchecked Sendable {
+public final class ScriptedPOP3Server: Sendable {
     public enum Action: Sendable {
         case send(String)
         case sendBytes([UInt8])

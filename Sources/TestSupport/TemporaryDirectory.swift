@@ -3,7 +3,7 @@ import Foundation
 /// A directory under the system temp dir, removed by `remove()`. World-traversable (0755)
 /// because Dovecot's mail processes run as `nobody` and must reach the Maildirs inside. With
 /// `forTestUser`, it belongs to `TestUser`, for the vaults and files popvault makes in it.
-public final class TemporaryDirectory: @unchecked Sendable {
+public final class TemporaryDirectory: Sendable {
     public let url: URL
     public var path: String { url.path }
 

@@ -110,6 +110,15 @@ import Testing
         #expect(plainWithPin.contains { $0.keyPath == "account[0].ca_file" && $0.message.contains("tls = \"none\"") }, "\(plainWithPin)")
         let longName = errors(base.replacingOccurrences(of: "name = \"a\"", with: "name = \"\(String(repeating: "é", count: 200))\""))
         #expect(longName.contains { $0.keyPath == "account[0].name" }, "\(longName)")
+        // Found by fuzzing: a control character in a table header stopped TOMLKit's parser with an assertion.
+        let control = errors("vault = \"/v\"\n[\u{4}\u{4}defaults]\nparallel = 2\n")
+        #expect(control.first?.line == 2 && control.first?.message.contains("U+0004") == true, "\(control)")
+        #expect(errors("vault = \"/v\"\n[\r-E[[account]]\n").first?.message.contains("U+000D") == true)
+        #expect(errors("vault = \"/v\"\r\n[[account]]\r\nname = \"a\"\r\nhost = \"h\"\r\nuser = \"u\"\r\npassword_env = \"X\"\r\n").isEmpty)
+        for header in ["[+OK]", "[[+x]]", "  [ =a ]", "[", "[[ \t", "[[[x]]]", "[ [x]]"] {
+            let headerErrors = errors("vault = \"/v\"\n\(header)\n")
+            #expect(headerErrors.first?.line == 2 && headerErrors.first?.message.contains("table header") == true, "\(header): \(headerErrors)")
+        }
         #expect(ByteSize.parse("9223372036854775807") == Int.max && ByteSize.parse("9223372036854775808") == nil)
         #expect(ByteSize.parse("2GiB") == 2 << 30 && ByteSize.parse("-1") == nil && ByteSize.parse("١٢MB") == nil)
     }

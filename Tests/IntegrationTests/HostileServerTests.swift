@@ -71,8 +71,22 @@ import Testing
                 let replies = try ProcessRunner.run("/bin/sh", ["-c", "zcat \(setup.vault)/segments/*.mbox.gz | grep -c 'octets' || true"])
                 #expect(replies.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(label): a reply was stored in a message")
                 #expect(try setup.run(["verify", "--full"]).status == 0)
+                #expect(!server.received.contains { $0.uppercased().hasPrefix("DELE") }, "invariant 2: no DELE in this version")
             }
         }
+    }
+
+    /// Invariant 3: a dry run logs in and plans; it retrieves nothing, deletes nothing, and
+    /// makes no vault.
+    @Test func aDryRunRetrievesAndDeletesNothing() async throws {
+        let server = try ScriptedMailbox(messages: Self.awkwardMessages).serve()
+        defer { server.stop() }
+        let setup = try Self.setup(port: server.port)
+        defer { setup.directory.remove() }
+        let dry = try setup.run(["run", "--dry-run", "--json"], environment: ["PW": "p"])
+        #expect(dry.status == 0 && dry.stdout.contains("\"planned\" : \(Self.awkwardMessages.count)"), "\(dry.stdout)\(dry.stderr)")
+        #expect(!server.received.contains { $0.hasPrefix("RETR") || $0.hasPrefix("DELE") }, "\(server.received)")
+        #expect(!FileManager.default.fileExists(atPath: setup.vault))
     }
 
     /// A message quoting a POP3 session (a line ending in `.`, then one starting `+OK`) looks,
@@ -170,8 +184,16 @@ import Testing
         let stdout = (try? String(contentsOfFile: setup.directory.file("out"), encoding: .utf8)) ?? ""
         #expect(exited == 1, "exit \(String(describing: exited)): \(stdout)")
         #expect(stdout.contains("password_command") && stdout.contains("did not finish within 2 s"), "\(stdout)")
-        let left = try ProcessRunner.run("/usr/bin/pgrep", ["-f", "sleep \(marker)"])
-        #expect(left.stdout.isEmpty, "the command's child is still running: \(left.stdout)")
+        #expect(Self.processes(running: "sleep \(marker)").isEmpty, "the command's child is still running")
+    }
+
+    /// The PIDs whose command line contains `text` (from /proc, as pgrep -f would find them).
+    static func processes(running text: String) -> [String] {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return pids.filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+            let line = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { Data($0.map { $0 == 0 ? 32 : $0 }) }
+            return line.map { String(decoding: $0, as: UTF8.self).contains(text) } ?? false
+        }
     }
 
     /// The child's exit status, or nil if it is still running after `seconds` (then killed).

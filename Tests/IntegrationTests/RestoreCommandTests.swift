@@ -115,6 +115,36 @@ import Testing
         }
     }
 
+    /// Invariant 8: a damaged message is named and not restored (exit 3); the others are.
+    @Test func aDamagedMessageIsNamedAndTheRestRestored() async throws {
+        try await RunCommandTests.withSetup(users: [("alice", 30)]) { setup in
+            #expect(try setup.run(["run"]).status == 0)
+            let python = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            row = db.execute("SELECT m.contentHash, s.name, m.offset, m.memberLength FROM message m JOIN segment s ON s.id = m.segmentId "
+                             "ORDER BY m.memberLength DESC LIMIT 1").fetchone()
+            print(*row)
+            """
+            let found = try ProcessRunner.run(ProcessRunner.which("python3") ?? "/usr/bin/python3", ["-c", python, setup.vault + "/index.sqlite"])
+            let fields = found.stdout.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            let (hash, segment, offset, length) = (fields[0], fields[1], try #require(Int(fields[2])), try #require(Int(fields[3])))
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: setup.vault + "/segments/" + segment))
+            try handle.seek(toOffset: UInt64(offset + length / 2))
+            let byte = try #require(try handle.read(upToCount: 1)?.first)
+            try handle.seek(toOffset: UInt64(offset + length / 2))
+            try handle.write(contentsOf: [byte ^ 0x20])
+            try handle.close()
+            let target = setup.directory.file("restored")
+            let restore = try setup.run(["restore", "--account", "alice", "--to", target])
+            #expect(restore.status == 3 && restore.stderr.contains(hash), "\(restore.stdout)\(restore.stderr)")
+            #expect(restore.stdout.contains("29 written, 0 already there, 1 damaged"), "\(restore.stdout)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: target + "/new")
+            #expect(files.count == 29 && !files.contains(hash))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: target + "/tmp").isEmpty)
+        }
+    }
+
     /// A restore killed at random moments and run again ends with exactly one copy of each
     /// message, and nothing left in tmp/.
     @Test func aRestoreKilledHalfWayResumes() async throws {

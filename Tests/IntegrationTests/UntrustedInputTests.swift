@@ -69,6 +69,11 @@ import Testing
             #expect(!text.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{202E}" || $0 == "\u{07}" }, "\(command): \(text)")
             #expect(text.contains("\\u{1B}[2J") && text.contains("\\u{202E}"), "\(command): \(text)")
         }
+        // In JSON they are JSON's own escapes, so the output stays valid JSON.
+        let json = try setup.run(["check", "--json"], environment: ["PW": "p"])
+        #expect(!json.stdout.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{202E}" })
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect((reports.first?["error"] as? String)?.contains("\u{202E}") == true, "\(json.stdout)")
     }
 
     /// The report is written to a new file renamed over the path: a symlink planted there is

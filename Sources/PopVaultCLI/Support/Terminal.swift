@@ -48,10 +48,22 @@ enum Terminal {
         writeAll(2, Array(("\r\u{1B}[2K" + TerminalText.sanitized(text ?? "")).utf8))
     }
 
+    /// Pretty JSON whose strings hold no character `TerminalText` would escape: those are
+    /// written as JSON's own `\uXXXX`, so the text stays valid JSON and safe on a terminal.
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        let text = String(decoding: try encoder.encode(value), as: UTF8.self)
+        guard text.unicodeScalars.contains(where: TerminalText.needsEscape) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if TerminalText.needsEscape(scalar) {
+                out.append(contentsOf: String(format: "\\u%04X", scalar.value).unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 }
