@@ -6,12 +6,17 @@ import Foundation
 enum FileSafety {
     /// `open(2)` with `O_NOFOLLOW | O_CLOEXEC`; the error names the path and the reason.
     static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws -> Int32 {
-        let fd = Glibc.open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode)
+        let fd = Foundation.open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else {
             let reason = errno == ELOOP ? "it is a symbolic link, which popvault does not follow" : String(cString: strerror(errno))
             throw ArchiveError.io("cannot open \(path): \(reason)")
         }
         return fd
+    }
+
+    /// `close(2)`, for types whose own `close` hides it.
+    static func close(_ fd: Int32) {
+        _ = Foundation.close(fd)
     }
 
     /// What is wrong with `path` as a directory a writer may use, or nil: it must be a real

@@ -53,7 +53,7 @@ public final class VaultIndex: Sendable {
                 }
                 // Made 0600 before SQLite first opens it; SQLite gives the WAL and its shared
                 // memory the database file's mode.
-                if let created = try? FileSafety.open(path, O_WRONLY | O_CREAT | O_EXCL) { Glibc.close(created) }
+                if let created = try? FileSafety.open(path, O_WRONLY | O_CREAT | O_EXCL) { FileSafety.close(created) }
                 var configuration = Configuration()
                 configuration.busyMode = .timeout(10)
                 configuration.prepareDatabase { db in
@@ -329,12 +329,14 @@ public final class VaultIndex: Sendable {
     /// `prefetchLimit` bytes. Called when a run has messages to store: indexing them reads leaf
     /// pages all over the file (content hashes are random), and a nightly run finds the file cold.
     public func prefetch() {
+        #if canImport(Glibc)
         guard let file = try? FileSafety.open(path, O_RDONLY) else { return }
         var status = stat()
         if fstat(file, &status) == 0 && status.st_size <= Self.prefetchLimit {
             _ = posix_fadvise(file, 0, 0, POSIX_FADV_WILLNEED)
         }
-        Glibc.close(file)
+        FileSafety.close(file)
+        #endif
     }
 
     static let prefetchLimit: Int = 64 * 1024 * 1024

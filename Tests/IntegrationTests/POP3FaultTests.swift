@@ -102,6 +102,15 @@ import Testing
         await client.abandon()
     }
 
+    /// Capped however it arrives: here with its line end, all in one network read.
+    @Test func overlongStatusLineWithItsLineEndIsAProtocolError() async throws {
+        let server = try ScriptedPOP3Server(respond: script { _ in [.send("+OK " + String(repeating: "x", count: 20_000) + "\r\n")] })
+        defer { server.stop() }
+        let client = try await session(server)
+        #expect(await category { try await client.retrieve([1], into: HashingSink()) } == "protocol")
+        await client.abandon()
+    }
+
     @Test func garbageRepliesAreProtocolErrors() async throws {
         let server = try ScriptedPOP3Server(respond: script { _ in [.sendBytes([0x00, 0xFF, 0x13, 0x0D, 0x0A])] })
         defer { server.stop() }

@@ -52,3 +52,31 @@ import Testing
         #expect(caps.implementation == "Dovecot 2.3")
     }
 }
+
+/// A listing is bounded in lines, line length and bytes, however the pieces arrive.
+@Suite struct ListingLimitTests {
+    private func split(_ text: String, pieces: Int, limits: ListingLimits) -> ([String], String?) {
+        var splitter = LineSplitter(limits: limits)
+        var lines: [String] = []
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            let end = min(bytes.count, index + pieces)
+            Array(bytes[index..<end]).withUnsafeBytes { splitter.add($0) { lines.append(String(decoding: $0, as: UTF8.self)) } }
+            index = end
+        }
+        splitter.finish { lines.append(String(decoding: $0, as: UTF8.self)) }
+        return (lines, splitter.failure)
+    }
+
+    @Test func everyLimitHolds() {
+        let limits = ListingLimits(lines: 3, lineLength: 10, bytes: 40)
+        for pieces in [1, 3, 100] {
+            #expect(split("1 a\n2 b\n3 c\n", pieces: pieces, limits: limits) == (["1 a", "2 b", "3 c"], nil))
+            #expect(split("1 a\n2 b\n3 c\n4 d\n", pieces: pieces, limits: limits).1?.contains("more than 3 lines") == true)
+            #expect(split("1 aaaaaaaaaaaaa\n", pieces: pieces, limits: limits).1?.contains("longer than 10") == true)
+            #expect(split(String(repeating: "1\n", count: 30), pieces: pieces, limits: ListingLimits(lines: 100, lineLength: 10, bytes: 40))
+                .1?.contains("longer than 40 bytes") == true)
+        }
+    }
+}
