@@ -1,5 +1,3 @@
-import Foundation
-
 /// The first few KB of a message's readable text, for the search index: the first text/plain
 /// part (else the first text/html, without its tags), its transfer encoding and charset
 /// decoded, white space collapsed. Only the part of the message at hand (the prefix the writer
@@ -43,24 +41,32 @@ enum BodyText {
         return type.mediaType == "text/html" ? HTMLText.strip(decoded) : decoded
     }
 
-    /// Runs of white space (and control characters) as one space, cut at `maximumBytes` of UTF-8.
-    private static func collapse(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        var bytes = 0
+    /// Runs of white space and control characters as one space, cut at `maximumBytes` of UTF-8
+    /// (at a character's boundary). Works on the UTF-8 bytes: per character, Unicode property
+    /// lookups and a string each made this the most expensive step of storing a small message.
+    static func collapse(_ text: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(min(text.utf8.count, maximumBytes))
         var pendingSpace = false
-        for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace || scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value < 0xA0) {
+        for byte in text.utf8 {
+            if byte <= 0x20 || byte == 0x7F {
                 pendingSpace = !out.isEmpty
                 continue
             }
-            let size = String(scalar).utf8.count + (pendingSpace ? 1 : 0)
-            guard bytes + size <= maximumBytes else { break }
-            if pendingSpace { out.append(" ") }
-            out.append(scalar)
-            bytes += size
-            pendingSpace = false
+            if pendingSpace {
+                guard out.count + 1 < maximumBytes else { break }
+                out.append(0x20)
+                pendingSpace = false
+            }
+            guard out.count < maximumBytes else { break }
+            out.append(byte)
         }
-        return String(out)
+        // A character cut in two at the end is dropped whole.
+        if let lead = out.lastIndex(where: { $0 & 0xC0 != 0x80 }), out[lead] >= 0xC0 {
+            let length = out[lead] >= 0xF0 ? 4 : out[lead] >= 0xE0 ? 3 : 2
+            if out.count - lead < length { out.removeSubrange(lead...) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -90,44 +96,45 @@ enum MultipartSplitter {
 }
 
 /// The text of HTML, roughly: tags dropped, with what `style` and `script` elements hold, and
-/// the commonest entities turned back into characters. Enough for a search index.
+/// the commonest entities turned back into characters. Enough for a search index. One pass over
+/// the UTF-8 bytes.
 enum HTMLText {
-    static func strip(_ html: String) -> String {
-        var out = ""
-        var inTag = false
-        var tag = ""
-        var skipping: String?
-        for character in html {
-            if inTag {
-                if character == ">" {
-                    inTag = false
-                    let name = tag.lowercased().split(whereSeparator: { $0 == " " || $0 == "/" || $0 == "\t" }).first.map(String.init) ?? ""
-                    if let skipped = skipping {
-                        if tag.lowercased().hasPrefix("/" + skipped) { skipping = nil }
-                    } else if name == "style" || name == "script" {
-                        skipping = name
-                    }
-                    out += " "
-                } else if tag.count < 64 {
-                    tag.append(character)
-                }
-            } else if character == "<" {
-                inTag = true
-                tag = ""
-            } else if skipping == nil {
-                out.append(character)
-            }
-        }
-        for (entity, value) in [("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")] {
-            out = out.replacingAll(entity, with: value)
-        }
-        return out
-    }
-}
+    private static let entities: [(name: [UInt8], value: [UInt8])] = [
+        ("nbsp;", " "), ("lt;", "<"), ("gt;", ">"), ("quot;", "\""), ("#39;", "'"), ("amp;", "&"),
+    ].map { (Array($0.0.utf8), Array($0.1.utf8)) }
 
-private extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        return components(separatedBy: target).joined(separator: replacement)
+    static func strip(_ html: String) -> String {
+        let bytes = Array(html.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count / 2)
+        var index = 0
+        var skippingUntil: [UInt8]?
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "<") {
+                var end = index + 1
+                while end < bytes.count && bytes[end] != UInt8(ascii: ">") { end += 1 }
+                let name = bytes[(index + 1)..<end].prefix { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != UInt8(ascii: "/") }
+                    .map { $0 | 0x20 }
+                if let closing = skippingUntil {
+                    if bytes[(index + 1)..<end].map({ $0 | 0x20 }).starts(with: closing) { skippingUntil = nil }
+                } else if name == Array("style".utf8) || name == Array("script".utf8) {
+                    skippingUntil = Array("/".utf8) + name
+                }
+                out.append(0x20)
+                index = end + 1
+                continue
+            }
+            if skippingUntil == nil {
+                if byte == UInt8(ascii: "&"), let entity = entities.first(where: { bytes[(index + 1)...].starts(with: $0.name) }) {
+                    out.append(contentsOf: entity.value)
+                    index += 1 + entity.name.count
+                    continue
+                }
+                out.append(byte)
+            }
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -12,7 +12,17 @@ enum Charset {
         case "", "UTF-8", "UTF8", "US-ASCII", "ASCII":
             return String(decoding: bytes, as: UTF8.self)
         case "ISO-8859-1", "ISO8859-1", "LATIN1", "L1":
-            return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+            var utf8: [UInt8] = []
+            utf8.reserveCapacity(bytes.count + bytes.count / 4)
+            for byte in bytes {
+                if byte < 0x80 {
+                    utf8.append(byte)
+                } else {
+                    utf8.append(0xC0 | byte >> 6)
+                    utf8.append(0x80 | byte & 0x3F)
+                }
+            }
+            return String(decoding: utf8, as: UTF8.self)
         default:
             return convert(bytes, from: charset) ?? String(decoding: bytes, as: UTF8.self)
         }
@@ -21,11 +31,16 @@ enum Charset {
     /// The charset's name in upper case, reduced to the characters charset names use (a name
     /// from a message must not reach iconv with anything else), at most 40 of them.
     static func normalized(_ name: String) -> String {
-        let allowed = name.uppercased().unicodeScalars.prefix(40).filter { scalar in
-            (scalar.value >= 0x30 && scalar.value <= 0x39) || (scalar.value >= 0x41 && scalar.value <= 0x5A)
-                || "-_.:".unicodeScalars.contains(scalar)
+        var out: [UInt8] = []
+        for byte in name.utf8.prefix(40) {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): out.append(byte - 0x20)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"): out.append(byte)
+            default: continue
+            }
         }
-        return String(String.UnicodeScalarView(allowed))
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func convert(_ bytes: [UInt8], from charset: String) -> String? {

@@ -107,3 +107,15 @@ import Testing
         #expect(try vault.index.messages(matching: filter).map(\.record.contentHash) == [hash])
     }
 }
+
+/// The collapsed text keeps whole characters, at most its byte budget.
+@Suite struct BodyTextCollapseTests {
+    @Test func whiteSpaceRunsBecomeOneSpaceAndCutsKeepWholeCharacters() {
+        #expect(BodyText.collapse("  a\t\r\n b\u{1}c  ") == "a b c")
+        let long = String(repeating: "é", count: 3000)
+        let cut = BodyText.collapse(long)
+        #expect(cut.utf8.count <= BodyText.maximumBytes && cut.allSatisfy { $0 == "é" } && cut.count == BodyText.maximumBytes / 2)
+        let odd = "x" + String(repeating: "€", count: 2000)
+        #expect(BodyText.collapse(odd).utf8.count <= BodyText.maximumBytes && BodyText.collapse(odd).dropFirst().allSatisfy { $0 == "€" })
+    }
+}
