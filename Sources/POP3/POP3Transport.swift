@@ -225,9 +225,10 @@ final class POP3Transport {
         }
         func handOver() async throws {
             guard !output.isEmpty else { return }
-            let piece = output
-            output = []
-            output.reserveCapacity(64 * 1024)
+            // A copy of its own size: the callee may keep pieces queued, and a queue of small
+            // pieces in 64 KB buffers held many times the memory its byte count said.
+            let piece = output.withUnsafeBufferPointer { Array($0) }
+            output.removeAll(keepingCapacity: true)
             try await consume(piece)
         }
         feed(&pending)

@@ -12,6 +12,8 @@ final class HashingSink: RetrievalSink {
     private(set) var digests: [Int: String] = [:]
     private(set) var sizes: [Int: Int] = [:]
     private(set) var refused: [Int] = []
+    /// The most capacity any piece held beyond its bytes.
+    private(set) var largestSpareCapacity = 0
 
     func messageStarted(number: Int) async throws {
         hasher = SHA256()
@@ -21,6 +23,7 @@ final class HashingSink: RetrievalSink {
     func messageBytes(_ bytes: [UInt8]) async throws {
         hasher.update(data: bytes)
         size += bytes.count
+        largestSpareCapacity = max(largestSpareCapacity, bytes.capacity - bytes.count)
     }
 
     func messageAbandoned(number: Int) async throws {}
