@@ -12,7 +12,7 @@ import Synchronization
 /// than `backlogLimit` bytes already wait; then the session suspends until the thread is down
 /// to half of that. Memory stays bounded whatever the servers send.
 final class VaultWriterThread: Sendable {
-    static let backlogLimit = 8 << 20
+    static let backlogLimit = 1 << 20
 
     private let pool: NIOThreadPool
     private let writer: ThreadConfined<VaultWriter>
