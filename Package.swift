@@ -20,12 +20,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        // System zlib for reading members back (inflate); popvault writes each gzip member's
-        // header (FEXTRA) itself.
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
-                       providers: [.apt(["zlib1g-dev"])]),
-        // Intel ISA-L's igzip for writing: streaming deflate over ten times faster than zlib on
-        // mail, producing the same standard deflate streams.
+        // Intel ISA-L's igzip: streaming deflate over ten times faster than zlib on mail,
+        // producing standard deflate streams, and inflate about twice as fast as zlib's.
+        // popvault writes and parses each gzip member's header (FEXTRA) itself.
         .systemLibrary(name: "CISAL", path: "Sources/CISAL", pkgConfig: "libisal",
                        providers: [.apt(["libisal-dev"])]),
 
@@ -54,7 +51,7 @@ let package = Package(
         ]),
 
         .target(name: "Archive", dependencies: [
-            "CZlib", "CISAL", "Escaping",
+            "CISAL", "Escaping",
             .product(name: "GRDB", package: "GRDB.swift"),
             // SQLite's C API, for the one read that steps rows itself (VaultIndex.archivedMailbox).
             .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -84,7 +84,7 @@ final class MemberScanner {
 
     init(path: String, limit: Int64? = nil) throws {
         reader = try SegmentReader(path: path)
-        inflater = try Inflater()
+        inflater = Inflater()
         self.limit = min(limit ?? reader.fileLength, reader.fileLength)
     }
 
@@ -174,7 +174,7 @@ final class MemberScanner {
         } catch let error as ArchiveError {
             return .failure(Problem(reason: "\(error)"))
         }
-        // zlib pads the last deflate byte with zero bits; a flipped padding bit changes nothing
+        // The last deflate byte is padded with zero bits; a flipped padding bit changes nothing
         // else, so it is checked here to name the member that holds it.
         let padding = inflater.unusedBitsInLastByte
         if padding > 0, let last = try reader.read(at: position - 1, count: 1).first, last >> (8 - padding) != 0 {

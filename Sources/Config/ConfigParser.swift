@@ -178,24 +178,47 @@ public enum ConfigParser {
 
     /// A table header (`[x]`, `[[x]]`) that does not begin with a key, as an error: TOMLKit's
     /// parser stops the process on one (found by fuzzing), where it reports every other key it
-    /// cannot read. Lines inside a multi-line string are not headers.
+    /// cannot read. Lines inside a multi-line string are not headers. Read as bytes, as TOMLKit
+    /// reads them: as characters, `[` and a combining mark after it are one, and not a `[`.
     static func tableHeaderWithoutKey(in text: String, file: String) -> ConfigError? {
         var inMultilineString = false
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let delimiters = line.components(separatedBy: "\"\"\"").count + line.components(separatedBy: "'''").count - 2
+        for (index, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let delimiters = occurrences(of: "\"\"\"", in: line) + occurrences(of: "'''", in: line)
             defer { if delimiters % 2 == 1 { inMultilineString.toggle() } }
             guard !inMultilineString else { continue }
-            let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            guard trimmed.hasPrefix("[") else { continue }
-            let opening = trimmed.dropFirst(trimmed.hasPrefix("[[") ? 2 : 1)
-            let first = opening.first(where: { $0 != " " && $0 != "\t" && $0 != "\r" })
-            let isKeyStart = first.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "\"" || $0 == "'") }
+            let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            let trimmed = line.drop(while: isBlank)
+            guard trimmed.first == UInt8(ascii: "[") else { continue }
+            let opening = trimmed.dropFirst(trimmed.starts(with: "[[".utf8) ? 2 : 1)
+            let first = opening.first { !isBlank($0) && $0 != UInt8(ascii: "\r") }
+            let isKeyStart = first.map { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || [UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(byte)
+            }
             if isKeyStart != true {
+                let shown = first.map { byte in
+                    byte < 0x80 ? ", not \"\(Character(Unicode.Scalar(byte)))\"" : ", not a character outside ASCII"
+                } ?? ""
                 return ConfigError(file: file, line: index + 1, message: "not valid TOML: a table header begins with a key "
-                    + "(letters, digits, _ and -, or a quoted string)" + (first.map { ", not \"\($0)\"" } ?? ""))
+                    + "(letters, digits, _ and -, or a quoted string)" + shown)
             }
         }
         return nil
+    }
+
+    private static func occurrences(of pattern: String, in line: Substring.UTF8View.SubSequence) -> Int {
+        let needle = Array(pattern.utf8)
+        var count = 0
+        var index = line.startIndex
+        while index < line.endIndex {
+            if line[index...].starts(with: needle) {
+                count += 1
+                index = line.index(index, offsetBy: needle.count)
+            } else {
+                index = line.index(after: index)
+            }
+        }
+        return count
     }
 
     /// `sha256:AB:CD:…` (or the bare hex, with or without colons) → 32 bytes.

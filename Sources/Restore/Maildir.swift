@@ -11,15 +11,16 @@ import Foundation
 /// mail client moves it when it is read, adding flags to the name). Whatever sits in `new/` or
 /// `cur/` under a hash's name is that message, so a second restore writes nothing, and one
 /// killed half-way leaves only whole files behind: each is written to `tmp/`, fsynced and then
-/// renamed, and leftovers in `tmp/` (named `HASH.PID.restoring`) are removed by the next restore.
-final class Maildir {
+/// renamed (in batches, `FileBatch`), and leftovers in `tmp/` (named `HASH.PID.restoring`) are
+/// removed by the next restore.
+/// Planning (`claim`) happens on one thread; deliveries, from several, only read the
+/// directories' descriptors, hence `@unchecked Sendable`.
+final class Maildir: @unchecked Sendable {
     let directory: OutputDirectory
     private let tmp: OutputDirectory
     private let new: OutputDirectory
     private let cur: OutputDirectory
     private var present: Set<String> = []
-    /// Renamed into `new/` or `cur/` since the directories were last synced.
-    private var unsynced = 0
 
     init(_ directory: OutputDirectory) throws {
         self.directory = directory
@@ -33,31 +34,19 @@ final class Maildir {
         for name in try tmp.names() where Self.isLeftover(name) { tmp.remove(name) }
     }
 
-    func holds(_ contentHash: String) -> Bool { present.contains(contentHash) }
-
-    /// The path a message is delivered to.
-    func path(of contentHash: String, seen: Bool) -> String {
-        seen ? cur.path + "/" + contentHash + ":2,S" : new.path + "/" + contentHash
+    /// Whether the message is still to be delivered here: false if the Maildir holds it or it
+    /// was claimed before; it is claimed now.
+    func claim(_ contentHash: String) -> Bool {
+        present.insert(contentHash).inserted
     }
 
-    /// Delivers a message: its bytes from `fill` into `tmp/`, fsynced, with the modification
-    /// time `time`, then renamed into `new/` (or `cur/`, flagged seen). Returns the bytes written.
-    func deliver(_ contentHash: String, time: Int64, seen: Bool, fill: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Int {
-        let target = seen ? cur : new
-        let written = try target.writeFile(seen ? contentHash + ":2,S" : contentHash, staging: tmp,
-                                           temporaryName: "\(contentHash).\(getpid()).restoring", time: time, fill: fill)
-        present.insert(contentHash)
-        unsynced += 1
-        if unsynced >= 256 { try sync() }
-        return written
-    }
-
-    /// fsync of `new/` and `cur/`, so that every rename so far survives a crash.
-    func sync() throws {
-        guard unsynced > 0 else { return }
-        try new.sync()
-        try cur.sync()
-        unsynced = 0
+    /// Delivers a message: its bytes from `fill` into `tmp/`, with the modification time
+    /// `time`; `batch` fsyncs it and renames it into `new/` (or `cur/`, flagged seen). Returns
+    /// the bytes written.
+    func deliver(_ contentHash: String, time: Int64, seen: Bool, batch: FileBatch,
+                 fill: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Int {
+        try batch.add(seen ? contentHash + ":2,S" : contentHash, in: seen ? cur : new, staging: tmp,
+                      temporaryName: "\(contentHash).\(getpid()).restoring", time: time, fill: fill)
     }
 
     /// A temporary file a restore left (`HASH.PID.restoring`).

@@ -54,49 +54,56 @@ public struct MaildirRestore {
     }
 
     /// Restores `messages`; `progress` gets (done, total) now and then.
-    public func run(_ messages: [SelectedMessage], progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
+    ///
+    /// The deliveries are planned first, on this thread: the Maildirs made, what they already
+    /// hold left out. Then `workers` threads share them, each taking every `workers`-th, with a
+    /// segment reader and file batches of its own: reading a message back (inflating, checking,
+    /// hashing) and the file system's work of writing one overlap on two cores.
+    public func run(_ messages: [SelectedMessage], workers: Int = 2, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let started = Date()
         var summary = Summary()
-        let root = options.dryRun ? nil : try OutputDirectory(creating: options.directory)
+        guard !options.dryRun else {
+            for message in messages {
+                let record = message.record
+                for account in message.accounts {
+                    let name = RestoreLayout.directory(forAccount: account, singleAccount: options.singleAccount)
+                    let path = options.directory + (name.map { "/" + $0 } ?? "")
+                    summary.deliveries.append(Delivery(path: path + "/" + (options.seen ? "cur/\(record.contentHash):2,S" : "new/\(record.contentHash)"),
+                                                       contentHash: record.contentHash, date: record.date,
+                                                       from: record.fromAddress, subject: record.subject))
+                }
+            }
+            summary.seconds = Date().timeIntervalSince(started)
+            return summary
+        }
+        let root = try OutputDirectory(creating: options.directory)
         var maildirs: [String: Maildir] = [:]
-        let reader = try MessageReader(vault: vault)
+        var plan: [MaildirDelivery] = []
         for (position, message) in messages.enumerated() {
-            if position % 100 == 0 { progress(position, messages.count) }
-            let record = message.record
             for account in message.accounts {
                 let name = RestoreLayout.directory(forAccount: account, singleAccount: options.singleAccount)
                 let key = name ?? ""
                 let target: Maildir
                 if let existing = maildirs[key] {
                     target = existing
-                } else if let root {
+                } else {
                     target = try Maildir(name.map { try OutputDirectory(inside: root, named: $0) } ?? root)
                     maildirs[key] = target
                     summary.maildirs.append(target.directory.path)
+                }
+                if target.claim(message.record.contentHash) {
+                    plan.append(MaildirDelivery(position: position, record: message.record, maildir: target))
                 } else {
-                    let path = options.directory + (name.map { "/" + $0 } ?? "")
-                    summary.deliveries.append(Delivery(path: path + "/" + (options.seen ? "cur/\(record.contentHash):2,S" : "new/\(record.contentHash)"),
-                                                       contentHash: record.contentHash, date: record.date,
-                                                       from: record.fromAddress, subject: record.subject))
-                    continue
-                }
-                if target.holds(record.contentHash) {
                     summary.alreadyPresent += 1
-                    continue
-                }
-                do {
-                    summary.bytes += try target.deliver(record.contentHash, time: record.effectiveTime, seen: options.seen) { write in
-                        try reader.read(record) { try write($0) }
-                    }
-                    summary.written += 1
-                } catch let error as ArchiveError {
-                    summary.damaged.append(Failure(contentHash: record.contentHash, reason: "\(error)"))
-                    break
                 }
             }
         }
-        for maildir in maildirs.values { try maildir.sync() }
-        progress(messages.count, messages.count)
+        let results = try DeliveryWorkers(vault: vault, seen: options.seen, count: workers)
+            .deliver(plan, total: plan.count, progress: progress)
+        summary.written = results.written
+        summary.bytes = results.bytes
+        summary.damaged = results.damaged
+        progress(plan.count, plan.count)
         summary.seconds = Date().timeIntervalSince(started)
         return summary
     }

@@ -87,13 +87,14 @@ public struct EMLExport {
         let existing = Set(try directory.names())
         let reader = try MessageReader(vault: vault)
         var summary = MboxExport.Summary()
+        let batch = FileBatch()
         for message in messages {
             let record = message.record
             let name = record.contentHash + ".eml"
             guard !existing.contains(name) else { continue }
             do {
-                summary.bytes += try directory.writeFile(name, staging: directory, temporaryName: ".\(record.contentHash).\(getpid()).tmp",
-                                                         time: record.effectiveTime) { write in
+                summary.bytes += try batch.add(name, in: directory, staging: directory, temporaryName: ".\(record.contentHash).\(getpid()).tmp",
+                                               time: record.effectiveTime) { write in
                     try reader.read(record) { try write($0) }
                 }
                 summary.written += 1
@@ -101,7 +102,7 @@ public struct EMLExport {
                 summary.damaged.append(MaildirRestore.Failure(contentHash: record.contentHash, reason: "\(error)"))
             }
         }
-        try directory.sync()
+        try batch.flush()
         return summary
     }
 }

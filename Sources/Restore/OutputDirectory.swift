@@ -4,7 +4,7 @@ import Foundation
 /// descriptor: subdirectories and files are made with the `*at` calls and `O_NOFOLLOW`, from
 /// names popvault derives (content hashes, checked account ids), so nothing can be written
 /// outside it, whatever a vault holds or anyone places in the directory meanwhile.
-final class OutputDirectory {
+final class OutputDirectory: Sendable {
     let path: String
     let fd: Int32
 
@@ -51,42 +51,36 @@ final class OutputDirectory {
         }
     }
 
-    /// Writes a new file `name` through a temporary file in `staging` (which may be this
-    /// directory): the bytes `fill` hands over, fsynced, with the modification time `time`, then
-    /// renamed into place. If `fill` throws, the temporary file is removed and nothing is left.
-    func writeFile(_ name: String, staging: OutputDirectory, temporaryName: String, time: Int64,
-                   fill: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Int {
-        let file = openat(staging.fd, temporaryName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    /// Writes the bytes `fill` hands over into a new temporary file in this directory, with
+    /// the modification time `time`, and starts its write-out; `FileBatch` fsyncs it and moves
+    /// it into place. If `fill` throws, the file is removed and nothing is left.
+    func stageFile(_ temporaryName: String, time: Int64,
+                   fill: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> (fd: Int32, written: Int) {
+        let file = openat(fd, temporaryName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard file >= 0 else {
-            throw RestoreError.output("cannot create \(staging.path)/\(temporaryName): \(String(cString: strerror(errno)))")
+            throw RestoreError.output("cannot create \(path)/\(temporaryName): \(String(cString: strerror(errno)))")
         }
         var written = 0
         do {
-            defer { close(file) }
             try fill { bytes in
                 guard let base = bytes.baseAddress else { return }
                 var offset = 0
                 while offset < bytes.count {
                     let count = write(file, base + offset, bytes.count - offset)
                     if count < 0 && errno == EINTR { continue }
-                    guard count > 0 else { throw RestoreError.output("cannot write \(staging.path)/\(temporaryName): \(String(cString: strerror(errno)))") }
+                    guard count > 0 else { throw RestoreError.output("cannot write \(path)/\(temporaryName): \(String(cString: strerror(errno)))") }
                     offset += count
                 }
                 written += bytes.count
             }
             var times = [timespec(tv_sec: time_t(time), tv_nsec: 0), timespec(tv_sec: time_t(time), tv_nsec: 0)]
             _ = futimens(file, &times)
-            guard fsync(file) == 0 else { throw RestoreError.output("cannot fsync \(staging.path)/\(temporaryName): \(String(cString: strerror(errno)))") }
         } catch {
-            unlinkat(staging.fd, temporaryName, 0)
+            close(file)
+            unlinkat(fd, temporaryName, 0)
             throw error
         }
-        guard renameat(staging.fd, temporaryName, fd, name) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlinkat(staging.fd, temporaryName, 0)
-            throw RestoreError.output("cannot move \(temporaryName) into \(path): \(reason)")
-        }
-        return written
+        return (file, written)
     }
 
     /// Removes a file of this directory (never what a symlink points to).

@@ -115,7 +115,8 @@ import Testing
         #expect(control.first?.line == 2 && control.first?.message.contains("U+0004") == true, "\(control)")
         #expect(errors("vault = \"/v\"\n[\r-E[[account]]\n").first?.message.contains("U+000D") == true)
         #expect(errors("vault = \"/v\"\r\n[[account]]\r\nname = \"a\"\r\nhost = \"h\"\r\nuser = \"u\"\r\npassword_env = \"X\"\r\n").isEmpty)
-        for header in ["[+OK]", "[[+x]]", "  [ =a ]", "[", "[[ \t", "[[[x]]]", "[ [x]]"] {
+        // "[" and a combining mark after it are one character, but TOMLKit reads a "[" (found by fuzzing).
+        for header in ["[+OK]", "[[+x]]", "  [ =a ]", "[", "[[ \t", "[[[x]]]", "[ [x]]", "[\u{065E}a]", "[[\u{0301}x]]"] {
             let headerErrors = errors("vault = \"/v\"\n\(header)\n")
             #expect(headerErrors.first?.line == 2 && headerErrors.first?.message.contains("table header") == true, "\(header): \(headerErrors)")
         }
